@@ -1,0 +1,47 @@
+import { ExitCode, type ExitCodeValue } from './exit-codes.js';
+
+/**
+ * Every error code srekit reports to users, with the exit code it leads to.
+ * docs/exit-codes.md documents each code; a test fails when one is missing.
+ */
+export const errorCodes = {
+  USAGE: { exit: ExitCode.usage, summary: 'the command line is invalid' },
+  INVALID_INPUT: { exit: ExitCode.usage, summary: 'an input value or file is invalid' },
+  INVALID_CONFIG: { exit: ExitCode.usage, summary: 'a configuration file is invalid' },
+  PORT_IN_USE: { exit: ExitCode.failure, summary: 'a port is already in use' },
+  DATABASE_UNAVAILABLE: { exit: ExitCode.failure, summary: 'the database cannot be opened' },
+  MISSING_BINARY: { exit: ExitCode.failure, summary: 'a required program is not installed' },
+  STACK_NOT_RUNNING: { exit: ExitCode.failure, summary: 'the local stack is not running' },
+  STACK_ALREADY_RUNNING: { exit: ExitCode.failure, summary: 'the local stack is already running' },
+  STARTUP_TIMEOUT: { exit: ExitCode.failure, summary: 'a process did not become ready in time' },
+  CHECK_FAILED: { exit: ExitCode.failure, summary: 'a checked condition did not hold' },
+} as const satisfies Record<string, { exit: ExitCodeValue; summary: string }>;
+
+/** A key of {@link errorCodes}. */
+export type ErrorCode = keyof typeof errorCodes;
+
+/**
+ * An error meant for the user: a message naming what failed and the bad value,
+ * an optional hint with the next step, and the exit code the CLI should use.
+ */
+export class SrekitError extends Error {
+  readonly code: ErrorCode;
+  readonly hint: string | undefined;
+
+  constructor(code: ErrorCode, message: string, options: { hint?: string; cause?: unknown } = {}) {
+    super(message, { cause: options.cause });
+    this.name = 'SrekitError';
+    this.code = code;
+    this.hint = options.hint;
+  }
+
+  /** The process exit code for this error. */
+  get exitCode(): ExitCodeValue {
+    return errorCodes[this.code].exit;
+  }
+}
+
+/** Returns true when `error` is a Node.js system error with the given `code`. */
+export function isSystemError(error: unknown, code: string): error is NodeJS.ErrnoException {
+  return error instanceof Error && (error as NodeJS.ErrnoException).code === code;
+}
