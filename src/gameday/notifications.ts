@@ -1,0 +1,60 @@
+/** One Alertmanager webhook delivery as the local receiver recorded it. */
+export interface ReceivedNotification {
+  receiver: string;
+  receivedAt: string;
+  payload: {
+    status?: string;
+    alerts?: Array<{ status?: string; labels?: Record<string, string> }>;
+  };
+}
+
+/** What a game day check waits for: an alert in a given state at a given receiver. */
+export interface NotificationMatch {
+  receiver: string;
+  alertname: string;
+  status: 'firing' | 'resolved';
+}
+
+/** Fetches every notification the local receiver has recorded so far. */
+export async function fetchNotifications(receiverUrl: string): Promise<ReceivedNotification[]> {
+  const response = await fetch(new URL('/notifications', receiverUrl), {
+    signal: AbortSignal.timeout(5_000),
+  });
+  if (!response.ok) {
+    throw new Error(`alert receiver ${receiverUrl} returned HTTP ${response.status} for /notifications`);
+  }
+  return (await response.json()) as ReceivedNotification[];
+}
+
+/** Returns true when `notification` carries an alert that fits `match`. */
+export function notificationMatches(
+  notification: ReceivedNotification,
+  match: NotificationMatch,
+): boolean {
+  if (notification.receiver !== match.receiver) return false;
+  return (notification.payload.alerts ?? []).some(
+    (alert) => alert.labels?.alertname === match.alertname && alert.status === match.status,
+  );
+}
+
+/**
+ * Polls the receiver until a notification fitting `match` arrives at or after
+ * `since`, and returns its arrival time; returns undefined at the deadline.
+ */
+export async function waitForNotification(
+  receiverUrl: string,
+  match: NotificationMatch,
+  since: Date,
+  deadline: Date,
+  pollIntervalMs = 250,
+): Promise<Date | undefined> {
+  for (;;) {
+    const found = (await fetchNotifications(receiverUrl)).find(
+      (notification) => new Date(notification.receivedAt) >= since
+        && notificationMatches(notification, match),
+    );
+    if (found) return new Date(found.receivedAt);
+    if (Date.now() >= deadline.getTime()) return undefined;
+    await new Promise((resolve) => setTimeout(resolve, pollIntervalMs));
+  }
+}

@@ -1,0 +1,93 @@
+import type { TrafficStats } from './traffic.js';
+
+/** The outcome of one game day check. Times are in seconds from the fault or the fix. */
+export interface CheckResult {
+  scenario: string;
+  /** What was checked, e.g. "InstanceDown firing reaches the page receiver". */
+  name: string;
+  expectedMaxSeconds: number;
+  /** Undefined when the notification did not arrive before the deadline. */
+  observedSeconds: number | undefined;
+  passed: boolean;
+}
+
+/** Everything a game day report shows. */
+export interface GamedayReport {
+  startedAt: Date;
+  finishedAt: Date;
+  profile: { name: string; scrapeInterval: number; evaluationInterval: number };
+  checks: CheckResult[];
+  traffic: TrafficStats;
+  /** Set when the game day stopped early, for example because the stack failed to start. */
+  error?: string;
+}
+
+/** Returns true when every check passed and the game day ran to the end. */
+export function reportPassed(report: GamedayReport): boolean {
+  if (report.error !== undefined || report.checks.length === 0) return false;
+  return report.checks.every((check) => check.passed);
+}
+
+function formatSeconds(seconds: number | undefined): string {
+  return seconds === undefined ? 'not seen' : `${seconds.toFixed(1)} s`;
+}
+
+function checkRows(report: GamedayReport): string[][] {
+  return report.checks.map((check) => [
+    check.scenario,
+    check.name,
+    `≤ ${formatSeconds(check.expectedMaxSeconds)}`,
+    formatSeconds(check.observedSeconds),
+    check.passed ? 'pass' : 'FAIL',
+  ]);
+}
+
+const headings = ['scenario', 'check', 'expected', 'observed', 'result'];
+
+/** Formats the checks as a plain-text table for a terminal. */
+export function formatTable(report: GamedayReport): string {
+  const rows = [headings, ...checkRows(report)];
+  const widths = headings.map((_, column) =>
+    Math.max(...rows.map((row) => [...(row[column] ?? '')].length)));
+  const line = (row: string[]) =>
+    row.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join('  ').trimEnd();
+  const verdict = reportPassed(report) ? 'game day passed' : 'game day FAILED';
+  return [line(rows[0] ?? []), ...rows.slice(1).map(line), '', verdict, ''].join('\n');
+}
+
+function trafficSummary(traffic: TrafficStats): string {
+  const statuses = Object.entries(traffic.byStatus)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([status, count]) => `${status}: ${count}`)
+    .join(', ');
+  return `${traffic.sent} requests sent (${statuses || 'no responses'}); `
+    + `${traffic.transportErrors} without a response, ${traffic.skipped} skipped`;
+}
+
+/** Renders the whole report as Markdown. */
+export function renderMarkdown(report: GamedayReport): string {
+  const seconds = (report.finishedAt.getTime() - report.startedAt.getTime()) / 1000;
+  const lines = [
+    '# Game day report',
+    '',
+    `- Result: **${reportPassed(report) ? 'passed' : 'failed'}**`,
+    `- Started: ${report.startedAt.toISOString()}, took ${seconds.toFixed(0)} s`,
+    `- Profile: \`${report.profile.name}\` (scrape every ${report.profile.scrapeInterval} s, `
+      + `rules evaluated every ${report.profile.evaluationInterval} s)`,
+    `- Traffic: ${trafficSummary(report.traffic)}`,
+  ];
+  if (report.error) lines.push(`- Stopped early: ${report.error}`);
+  lines.push(
+    '',
+    '| scenario | check | expected | observed | result |',
+    '|---|---|---|---|---|',
+    ...checkRows(report).map((row) => `| ${row.join(' | ')} |`),
+    '',
+    'Times run from the moment the fault was injected (or removed) to the arrival of',
+    "the notification at the local receiver. The expected figure is the worst case from the profile's",
+    'scrape and evaluation intervals, the rule\'s `for` and window, and Alertmanager\'s',
+    'group timings, plus a fixed allowance for delivery.',
+    '',
+  );
+  return lines.join('\n');
+}
