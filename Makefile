@@ -4,11 +4,6 @@
 SHELL := /bin/bash
 NODE_MODULES_STAMP := node_modules/.package-lock.json
 
-# Program on PATH -> Debian package that provides it.
-SYSTEM_PROGRAMS := prometheus:prometheus promtool:prometheus \
-	prometheus-alertmanager:prometheus-alertmanager amtool:prometheus-alertmanager \
-	prometheus-node-exporter:prometheus-node-exporter
-
 .PHONY: all deps system-deps build test gameday bench clean
 
 all: build
@@ -20,18 +15,7 @@ $(NODE_MODULES_STAMP): package.json package-lock.json
 deps: $(NODE_MODULES_STAMP) system-deps
 
 system-deps:
-	@missing=""; \
-	for pair in $(SYSTEM_PROGRAMS); do \
-	  program=$${pair%%:*}; package=$${pair##*:}; \
-	  command -v $$program >/dev/null || missing="$$missing $$package"; \
-	done; \
-	if [ -n "$$missing" ]; then \
-	  packages=$$(echo $$missing | tr ' ' '\n' | sort -u | tr '\n' ' '); \
-	  echo "installing Debian packages:$$packages"; \
-	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-	  $$SUDO apt-get update -qq && \
-	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$packages; \
-	fi
+	scripts/install-system-deps.sh
 
 build: $(NODE_MODULES_STAMP)
 	npm run build
