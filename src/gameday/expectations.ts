@@ -69,6 +69,5 @@ function timeForRatioToRise(timing: AlertTiming): number {
 // recovery is f·(W−t)/W, which falls under θ at t = W·(1−θ/f).
 function timeForRatioToFall(timing: AlertTiming): number {
   if (!timing.ratio) return 0;
-  const { window, threshold, faultShare } = timing.ratio;
-  return window * (1 - threshold / faultShare);
+  return timing.ratio.window - timeForRatioToRise(timing);
 }

@@ -4,7 +4,10 @@ import type { CheckResult, GamedayReport } from './report.js';
 import type { CheckSpec, GamedayStack, Scenario } from './scenarios.js';
 import { TrafficDriver } from './traffic.js';
 
-/** What the game day reports while it runs. */
+/** Seconds between progress lines while a check waits. */
+const heartbeatSeconds = 10;
+
+/** An event the game day reports while it runs. */
 export type GamedayEvent =
   | { type: 'progress'; message: string }
   | { type: 'check'; result: CheckResult };
@@ -16,7 +19,7 @@ export interface ScenarioRun {
   profile: GamedayReport['profile'];
   /** Steady traffic sent to the service for the whole run. */
   requestsPerSecond: number;
-  /** Longest wait for Prometheus to see every target up and traffic flowing. */
+  /** Maximum wait for Prometheus to see every target up and traffic flowing. */
   warmUpTimeoutSeconds: number;
   onEvent(event: GamedayEvent): void;
 }
@@ -53,7 +56,8 @@ export async function runScenarios(run: ScenarioRun): Promise<GamedayReport> {
 }
 
 // Prometheus must see every target up and the service's traffic before a
-// fault is injected; otherwise an alert could be caused by the start-up.
+// fault is injected, because an alert caused by the start-up would be
+// counted as a detection.
 async function warmUp(run: ScenarioRun): Promise<void> {
   const prometheus = run.stack.endpoints.prometheus;
   run.onEvent({ type: 'progress', message: 'waiting for Prometheus to see all targets up and traffic' });
@@ -88,12 +92,16 @@ async function runCheck(
     type: 'progress',
     message: `waiting for ${check.name} (expected within ${check.expectedMaxSeconds.toFixed(1)} s)`,
   });
+  const heartbeat = setInterval(() => {
+    const waited = ((Date.now() - actedAt.getTime()) / 1000).toFixed(0);
+    run.onEvent({ type: 'progress', message: `still waiting for ${check.name}: ${waited} s` });
+  }, heartbeatSeconds * 1000);
   const arrivedAt = await waitForNotification(
     run.stack.endpoints.receiver,
     check.match,
     actedAt,
     new Date(actedAt.getTime() + waitSeconds * 1000),
-  );
+  ).finally(() => clearInterval(heartbeat));
   const observedSeconds = arrivedAt && (arrivedAt.getTime() - actedAt.getTime()) / 1000;
   const result: CheckResult = {
     scenario: scenario.id,

@@ -1,6 +1,123 @@
-import type { RegisterCommands } from '../common/command.js';
+import { InvalidArgumentError, type Command } from 'commander';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import type { CommandContext, RegisterCommands } from '../common/command.js';
+import { parsePort } from '../common/command.js';
+import { ExitCode } from '../common/exit-codes.js';
+import { writeJsonLine, type Io } from '../common/io.js';
+import { portsFromBase } from '../stack/index.js';
+import type { GamedayEvent } from './gameday.js';
+import { formatTable, renderMarkdown, reportPassed, type GamedayReport } from './report.js';
+import { runGameday } from './run.js';
 
-/** Adds the `srekit gameday` commands to the program. */
-export const registerGamedayCommands: RegisterCommands = (program) => {
-  program.command('gameday').description('(not yet built)');
+export { runGameday, scenarioAlerts } from './run.js';
+export type { GamedayOptions } from './run.js';
+export { reportPassed, renderMarkdown } from './report.js';
+export type { CheckResult, GamedayReport } from './report.js';
+
+interface GamedayCommandOptions {
+  workdir: string;
+  report: string;
+  profile: string;
+  rate: number;
+  basePort?: number;
+  keepStack?: boolean;
+  json?: boolean;
+}
+
+function parseRate(value: string): number {
+  const rate = Number(value);
+  if (!/^\d+$/.test(value) || rate < 1 || rate > 1000) {
+    throw new InvalidArgumentError(`invalid rate "${value}": expected requests per second from 1 to 1000`);
+  }
+  return rate;
+}
+
+/** Adds `srekit gameday` to the program. */
+export const registerGamedayCommands: RegisterCommands = (program: Command, context) => {
+  program.command('gameday')
+    .description('start the local stack, inject faults and check that each is detected and routed')
+    .option('--workdir <dir>', 'directory for the stack state, configs and logs', '.srekit/gameday')
+    .option('--report <file>', 'Markdown report to write, or - for stdout', 'gameday-report.md')
+    .option('--profile <name>', 'timings to run with: gameday (time compressed) or production',
+      'gameday')
+    .option('--rate <n>', 'steady traffic in requests per second', parseRate, 20)
+    .option('--base-port <port>', 'first of six consecutive loopback ports (default 19090)',
+      parsePort)
+    .option('--keep-stack', 'leave the stack running afterwards')
+    .option('--json', 'print progress and results as JSON lines tagged with "type"')
+    .addHelpText('after', `
+Scenarios, in order:
+  a  node-exporter stops: InstanceDown must reach the page receiver
+  b  30% of requests fail: HighErrorRatio must reach the page receiver
+  c  both recover: both resolved notifications must arrive
+
+Examples:
+  srekit gameday
+  srekit gameday --report - --json > gameday.jsonl
+
+Exit status:
+  0  every check passed
+  1  a check failed, or the stack could not start
+  2  bad usage`)
+    .action(async (options: GamedayCommandOptions) => {
+      context.setExitCode(await gamedayCommand(options, context));
+    });
 };
+
+async function gamedayCommand(options: GamedayCommandOptions, context: CommandContext) {
+  const { io } = context;
+  const started = Date.now();
+  const onEvent = (event: GamedayEvent) => printEvent(io, event, options.json ?? false, started);
+  const report = await runGameday({
+    workdir: resolve(options.workdir),
+    profile: options.profile,
+    requestsPerSecond: options.rate,
+    ports: options.basePort === undefined ? undefined : portsFromBase(options.basePort),
+    keepStack: options.keepStack ?? false,
+    onEvent,
+  });
+  await writeReport(io, report, options);
+  return reportPassed(report) ? ExitCode.ok : ExitCode.failure;
+}
+
+function printEvent(io: Io, event: GamedayEvent, json: boolean, started: number): void {
+  if (json) {
+    writeJsonLine(io.stdout, event.type, event.type === 'check' ? { ...event.result } : event);
+    return;
+  }
+  const elapsed = `[${((Date.now() - started) / 1000).toFixed(1).padStart(6)} s]`;
+  if (event.type === 'progress') {
+    io.stderr.write(`${elapsed} ${event.message}\n`);
+    return;
+  }
+  const { result } = event;
+  const observed = result.observedSeconds === undefined
+    ? 'not seen'
+    : `${result.observedSeconds.toFixed(1)} s`;
+  io.stderr.write(`${elapsed} ${result.passed ? 'pass' : 'FAIL'}: ${result.name} after ${observed}\n`);
+}
+
+async function writeReport(io: Io, report: GamedayReport, options: GamedayCommandOptions) {
+  const markdown = renderMarkdown(report);
+  if (options.json) {
+    writeJsonLine(io.stdout, 'summary', {
+      passed: reportPassed(report),
+      profile: report.profile.name,
+      error: report.error,
+    });
+  } else if (options.report !== '-') {
+    io.stdout.write(formatTable(report));
+  }
+  if (options.report === '-') {
+    if (!options.json) io.stdout.write(markdown);
+    return;
+  }
+  // Write through a temporary file, so an interrupted run never leaves half a report.
+  const path = resolve(options.report);
+  await mkdir(dirname(path), { recursive: true });
+  await writeFile(`${path}.tmp`, markdown);
+  await rename(`${path}.tmp`, path);
+  io.stderr.write(`report written to ${path}\n`);
+  if (report.error) io.stderr.write(`error: the game day stopped early: ${report.error}\n`);
+}

@@ -35,7 +35,7 @@ export const injectedErrorShare = 0.3;
 
 function firing(alertname: string, timing: AlertTiming): CheckSpec {
   return {
-    name: `${alertname} firing reaches the page receiver`,
+    name: `${alertname} firing at the page receiver`,
     match: { receiver: 'page', alertname, status: 'firing' },
     expectedMaxSeconds: maxSecondsToDetect(timing),
   };
@@ -43,7 +43,7 @@ function firing(alertname: string, timing: AlertTiming): CheckSpec {
 
 function resolved(alertname: string, timing: AlertTiming): CheckSpec {
   return {
-    name: `${alertname} resolved reaches the page receiver`,
+    name: `${alertname} resolved at the page receiver`,
     match: { receiver: 'page', alertname, status: 'resolved' },
     expectedMaxSeconds: maxSecondsToResolve(timing),
   };

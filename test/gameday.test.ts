@@ -1,0 +1,111 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { run } from '../src/cli.js';
+import { findFreePorts } from '../src/common/process.js';
+import { ExitCode } from '../src/common/exit-codes.js';
+import { renderMarkdown, reportPassed, runGameday, type GamedayReport } from '../src/gameday/index.js';
+import type { StackPorts } from '../src/stack/index.js';
+import { captureIo } from './helpers/io.js';
+
+async function freeStackPorts(): Promise<StackPorts> {
+  const [prometheus, alertmanager, nodeExporter, service, serviceAdmin, receiver] =
+    await findFreePorts(6);
+  return {
+    prometheus: prometheus ?? 0,
+    alertmanager: alertmanager ?? 0,
+    nodeExporter: nodeExporter ?? 0,
+    service: service ?? 0,
+    serviceAdmin: serviceAdmin ?? 0,
+    receiver: receiver ?? 0,
+  };
+}
+
+function processesMentioning(text: string): string[] {
+  const output = execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' });
+  return output.split('\n').filter((line) => line.includes(text));
+}
+
+test('game day detects every fault', { timeout: 300_000 }, async () => {
+  const workdir = mkdtempSync(join(tmpdir(), 'srekit-gameday-'));
+  const progress: string[] = [];
+  const report: GamedayReport = await runGameday({
+    workdir,
+    profile: 'gameday',
+    requestsPerSecond: 20,
+    ports: await freeStackPorts(),
+    keepStack: false,
+    onEvent: (event) => {
+      if (event.type === 'progress') progress.push(event.message);
+    },
+  });
+
+  assert.equal(report.error, undefined);
+  assert.deepEqual(report.checks.map((check) => check.name), [
+    'InstanceDown firing at the page receiver',
+    'HighErrorRatio firing at the page receiver',
+    'InstanceDown resolved at the page receiver',
+    'HighErrorRatio resolved at the page receiver',
+  ]);
+  for (const check of report.checks) {
+    assert.ok(check.observedSeconds !== undefined, `${check.name}: no notification arrived`);
+    assert.ok(check.observedSeconds <= check.expectedMaxSeconds,
+      `${check.name}: ${check.observedSeconds} s is over the bound ${check.expectedMaxSeconds} s`);
+    assert.equal(check.passed, true);
+  }
+  assert.equal(reportPassed(report), true);
+  assert.equal(report.profile.name, 'gameday');
+
+  // The injected failures show in the traffic, below the injected share overall.
+  const failures = report.traffic.byStatus['500'] ?? 0;
+  assert.ok(failures > 0, 'no request failed during the error scenario');
+  assert.ok(failures < report.traffic.sent * 0.3, `${failures} of ${report.traffic.sent} failed`);
+
+  assert.ok(progress.some((line) => line.startsWith('scenario a: node-exporter stops')));
+  assert.deepEqual(processesMentioning(workdir), [], 'a stack process outlived the game day');
+  assert.equal(existsSync(join(workdir, 'state.json')), false);
+
+  const markdown = renderMarkdown(report);
+  assert.match(markdown, /Profile: `gameday`/);
+  assert.match(markdown, /\| a \| InstanceDown firing at the page receiver \| ≤ \d+\.\d s \| \d+\.\d s \| pass \|/);
+});
+
+test('unknown profile starts nothing', async () => {
+  const workdir = join(mkdtempSync(join(tmpdir(), 'srekit-gameday-')), 'stack');
+  const reportPath = join(workdir, 'report.md');
+  const io = captureIo();
+  const code = await run(
+    ['gameday', '--profile', 'fast', '--workdir', workdir, '--report', reportPath], io);
+  assert.equal(code, ExitCode.usage);
+  assert.match(io.err(), /unknown profile "fast"/);
+  assert.equal(existsSync(workdir), false);
+});
+
+test('zero traffic rate is rejected', async () => {
+  const io = captureIo();
+  const code = await run(['gameday', '--rate', '0'], io);
+  assert.equal(code, ExitCode.usage);
+  assert.match(io.err(), /invalid rate "0"/);
+});
+
+test('failed check fails the report', () => {
+  const failed: GamedayReport = {
+    startedAt: new Date(0),
+    finishedAt: new Date(60_000),
+    profile: { name: 'gameday', scrapeInterval: 1, evaluationInterval: 1 },
+    checks: [{
+      scenario: 'a',
+      name: 'InstanceDown firing at the page receiver',
+      expectedMaxSeconds: 10,
+      observedSeconds: undefined,
+      passed: false,
+    }],
+    traffic: { sent: 0, byStatus: {}, transportErrors: 0, skipped: 0 },
+  };
+  assert.equal(reportPassed(failed), false);
+  assert.match(renderMarkdown(failed), /\| a \| InstanceDown firing at the page receiver \| ≤ 10\.0 s \| not seen \| FAIL \|/);
+  assert.equal(reportPassed({ ...failed, checks: [] }), false);
+});
