@@ -1,6 +1,18 @@
-import type { RegisterCommands } from '../common/command.js';
-
-/** Adds the `srekit slo` commands to the program. */
-export const registerSloCommands: RegisterCommands = (program) => {
-  program.command('slo').description('(not yet built)');
-};
+/**
+ * Alert policy as code. The policy in policy.ts is the one source of the
+ * Prometheus alert rules; a profile sets the timings it is rendered for.
+ */
+export { registerSloCommands } from './commands.js';
+export { formatDuration, parseDuration } from './duration.js';
+export { committedRulesPath, checkRulesFile, writeRulesFile } from './generate.js';
+export type { RulesFileState } from './generate.js';
+export { alertPolicy, errorRatioThreshold, minRequestRate } from './policy.js';
+export type { AlertDefinition } from './policy.js';
+export {
+  gamedayProfile, getProfile, productionProfile, profiles, severities,
+} from './profiles.js';
+export type { NotificationTiming, Profile, ProfileName, Severity } from './profiles.js';
+export { renderRules, ruleGroupName } from './rules.js';
+export type { RenderRulesOptions } from './rules.js';
+export { defaultRunbookBaseUrl, scaleAlerts } from './scale.js';
+export type { ScaledAlert, ScaleOptions } from './scale.js';
