@@ -15,6 +15,7 @@ export const errorCodes = {
   STACK_ALREADY_RUNNING: { exit: ExitCode.failure, summary: 'the local stack is already running' },
   STARTUP_TIMEOUT: { exit: ExitCode.failure, summary: 'a process did not become ready in time' },
   CHECK_FAILED: { exit: ExitCode.failure, summary: 'a checked condition did not hold' },
+  INTERRUPTED: { exit: ExitCode.failure, summary: 'the command was interrupted by a signal' },
 } as const satisfies Record<string, { exit: ExitCodeValue; summary: string }>;
 
 /** A key of {@link errorCodes}. */

@@ -1,6 +1,19 @@
-import type { RegisterCommands } from '../common/command.js';
-
-/** Adds the `srekit stack` commands to the program. */
-export const registerStackCommands: RegisterCommands = (program) => {
-  program.command('stack').description('(not yet built)');
-};
+/**
+ * The local stack: Prometheus, Alertmanager, node-exporter, the reference
+ * service and an alert receiver, run from installed binaries on loopback
+ * ports. The game day drives it through {@link startStack}.
+ */
+export { registerStackCommands } from './commands.js';
+export { componentNames } from './components.js';
+export type { ComponentName, Executables } from './components.js';
+export { renderStackConfigs } from './configs.js';
+export { defaultWorkdir, stackLayout } from './layout.js';
+export type { StackLayout } from './layout.js';
+export { defaultBasePort, endpointsFor, portsFromBase } from './ports.js';
+export type { StackEndpoints, StackPorts } from './ports.js';
+export { readNotifications, startReceiver } from './receiver.js';
+export type { ReceivedNotification } from './receiver.js';
+export { startStack, stopStack } from './stack.js';
+export type { Stack, StartStackOptions, StopReport } from './stack.js';
+export { readStackStatus } from './status.js';
+export type { ComponentHealth, ComponentStatus, StackStatus } from './status.js';

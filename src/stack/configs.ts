@@ -1,0 +1,130 @@
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { dirname, relative } from 'node:path';
+import { isMap, isSeq, parseDocument, type Document } from 'yaml';
+import { SrekitError } from '../common/errors.js';
+import { formatDuration, renderRules, type NotificationTiming, type Profile } from '../slo/index.js';
+import { sources, type StackLayout } from './layout.js';
+import { stackHost, type StackPorts } from './ports.js';
+
+/** The scrape job of each scraped listener, as named in monitoring/prometheus/prometheus.yml. */
+const scrapeJobs = {
+  prometheus: 'prometheus',
+  node: 'nodeExporter',
+  'orders-api': 'service',
+} as const satisfies Record<string, keyof StackPorts>;
+
+/** Options for {@link renderStackConfigs}. */
+export interface RenderStackConfigsOptions {
+  layout: StackLayout;
+  profile: Profile;
+  ports: StackPorts;
+}
+
+/**
+ * Renders the committed monitoring configuration for `profile` and `ports`
+ * into the stack's config directory: the alert rules, prometheus.yml and
+ * alertmanager.yml. Comments of the committed files are kept.
+ */
+export async function renderStackConfigs(options: RenderStackConfigsOptions): Promise<void> {
+  const { layout, profile, ports } = options;
+  const receiverUrl = `http://${stackHost}:${ports.receiver}`;
+  const rules = renderRules(profile, {
+    command: 'srekit stack up',
+    runbookBaseUrl: `${receiverUrl}/runbooks/`,
+  });
+  await writeText(layout.rulesFile, rules);
+
+  const prometheus = await loadYaml(sources.prometheusConfig);
+  renderPrometheusConfig(prometheus, profile, ports, relative(layout.configDir, layout.rulesFile));
+  await writeText(layout.prometheusConfig, prometheus.toString());
+
+  const alertmanager = await loadYaml(sources.alertmanagerConfig);
+  renderAlertmanagerConfig(alertmanager, profile, receiverUrl);
+  await writeText(layout.alertmanagerConfig, alertmanager.toString());
+}
+
+function renderPrometheusConfig(
+  config: Document,
+  profile: Profile,
+  ports: StackPorts,
+  rulesFile: string,
+): void {
+  config.setIn(['global', 'scrape_interval'], formatDuration(profile.scrapeInterval));
+  config.setIn(['global', 'scrape_timeout'], formatDuration(profile.scrapeTimeout));
+  config.setIn(['global', 'evaluation_interval'], formatDuration(profile.evaluationInterval));
+  config.set('rule_files', [rulesFile]);
+  config.setIn(['alerting', 'alertmanagers'], [
+    { static_configs: [{ targets: [`${stackHost}:${ports.alertmanager}`] }] },
+  ]);
+
+  const scrapeConfigs = config.get('scrape_configs');
+  const found = new Set<string>();
+  if (isSeq(scrapeConfigs)) {
+    for (const item of scrapeConfigs.items) {
+      if (!isMap(item)) continue;
+      const job = String(item.get('job_name'));
+      if (!(job in scrapeJobs)) continue;
+      const port = ports[scrapeJobs[job as keyof typeof scrapeJobs]];
+      item.set('static_configs', config.createNode([{ targets: [`${stackHost}:${port}`] }]));
+      found.add(job);
+    }
+  }
+  const missing = Object.keys(scrapeJobs).filter((job) => !found.has(job));
+  if (missing.length > 0) {
+    throw invalidSource(sources.prometheusConfig,
+      `scrape_configs has no job_name ${missing.join(', ')}`);
+  }
+}
+
+function renderAlertmanagerConfig(config: Document, profile: Profile, receiverUrl: string): void {
+  const receivers = config.get('receivers');
+  if (!isSeq(receivers)) throw invalidSource(sources.alertmanagerConfig, 'receivers is not a list');
+  for (const receiver of receivers.items) {
+    if (!isMap(receiver)) continue;
+    const name = String(receiver.get('name'));
+    receiver.set('webhook_configs', config.createNode([
+      { url: `${receiverUrl}/${name}`, send_resolved: true },
+    ]));
+  }
+
+  // Each route takes the timing of the severity its receiver stands for,
+  // including the root route, whose receiver catches unknown severities.
+  const root = config.get('route');
+  if (!isMap(root)) throw invalidSource(sources.alertmanagerConfig, 'route is not a mapping');
+  const routes = root.get('routes');
+  const children = isSeq(routes) ? routes.items.filter(isMap) : [];
+  for (const route of [root, ...children]) {
+    const receiver = String(route.get('receiver'));
+    const timing = timingOf(profile, receiver);
+    if (!timing) continue;
+    route.set('group_wait', formatDuration(timing.groupWait));
+    route.set('group_interval', formatDuration(timing.groupInterval));
+    route.set('repeat_interval', formatDuration(timing.repeatInterval));
+  }
+}
+
+function timingOf(profile: Profile, receiver: string): NotificationTiming | undefined {
+  if (receiver === 'page' || receiver === 'warn' || receiver === 'ticket') {
+    return profile.notifications[receiver];
+  }
+  return undefined;
+}
+
+async function loadYaml(path: string): Promise<Document> {
+  const document = parseDocument(await readFile(path, 'utf8'));
+  if (document.errors.length > 0) {
+    throw invalidSource(path, document.errors.map((error) => error.message).join('; '));
+  }
+  return document;
+}
+
+function invalidSource(path: string, problem: string): SrekitError {
+  return new SrekitError('INVALID_CONFIG', `could not render ${path}: ${problem}`, {
+    hint: 'restore the file from version control or fix it by hand',
+  });
+}
+
+async function writeText(path: string, text: string): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
+  await writeFile(path, text);
+}

@@ -1,0 +1,61 @@
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The repository this module belongs to (src/stack and dist/src/stack are three levels down). */
+const repositoryRoot = fileURLToPath(new URL('../../../', import.meta.url));
+
+/** Files of the repository that the stack reads. */
+export const sources = {
+  prometheusConfig: join(repositoryRoot, 'monitoring/prometheus/prometheus.yml'),
+  alertmanagerConfig: join(repositoryRoot, 'monitoring/alertmanager/alertmanager.yml'),
+  runbooks: join(repositoryRoot, 'docs/runbooks'),
+  /** The compiled srekit command, which runs the service and the receiver. */
+  cli: join(repositoryRoot, 'dist/src/bin.js'),
+};
+
+/** Paths of the stack's state, configuration, data and logs inside its working directory. */
+export interface StackLayout {
+  workdir: string;
+  stateFile: string;
+  logDir: string;
+  configDir: string;
+  prometheusConfig: string;
+  rulesFile: string;
+  alertmanagerConfig: string;
+  dataDir: string;
+  prometheusData: string;
+  alertmanagerData: string;
+  serviceData: string;
+  textfileDir: string;
+  notificationsFile: string;
+}
+
+/** The default working directory, relative to the current directory. */
+export const defaultWorkdir = join('.srekit', 'stack');
+
+/** Returns the paths of the stack's files under `workdir`. */
+export function stackLayout(workdir: string): StackLayout {
+  const root = resolve(workdir);
+  const configDir = join(root, 'config');
+  const dataDir = join(root, 'data');
+  return {
+    workdir: root,
+    stateFile: join(root, 'state.json'),
+    logDir: join(root, 'logs'),
+    configDir,
+    prometheusConfig: join(configDir, 'prometheus.yml'),
+    rulesFile: join(configDir, 'rules', 'alerts.yml'),
+    alertmanagerConfig: join(configDir, 'alertmanager.yml'),
+    dataDir,
+    prometheusData: join(dataDir, 'prometheus'),
+    alertmanagerData: join(dataDir, 'alertmanager'),
+    serviceData: join(dataDir, 'service'),
+    textfileDir: join(dataDir, 'node-exporter-textfile'),
+    notificationsFile: join(dataDir, 'receiver', 'notifications.jsonl'),
+  };
+}
+
+/** Returns the log file of component `name`. */
+export function logFileOf(layout: StackLayout, name: string): string {
+  return join(layout.logDir, `${name}.log`);
+}

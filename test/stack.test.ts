@@ -1,0 +1,297 @@
+import { test, type TestContext } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { access, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { run } from '../src/cli.js';
+import { SrekitError } from '../src/common/errors.js';
+import { findFreePorts, isPortFree, isProcessRunning } from '../src/common/process.js';
+import {
+  readNotifications, readStackStatus, startStack, stackLayout, stopStack,
+  type StackPorts, type StartStackOptions,
+} from '../src/stack/index.js';
+import { captureIo } from './helpers/io.js';
+
+const cli = fileURLToPath(new URL('../src/bin.js', import.meta.url));
+
+// Short timeouts keep a hung part from stalling the suite for long.
+const fastStack = { profile: 'gameday', readyTimeoutMs: 20_000, stopGraceMs: 5_000 } as const;
+
+async function freePorts(): Promise<StackPorts> {
+  const [prometheus, alertmanager, nodeExporter, service, serviceAdmin, receiver] =
+    await findFreePorts(6);
+  return {
+    prometheus: prometheus ?? 0,
+    alertmanager: alertmanager ?? 0,
+    nodeExporter: nodeExporter ?? 0,
+    service: service ?? 0,
+    serviceAdmin: serviceAdmin ?? 0,
+    receiver: receiver ?? 0,
+  };
+}
+
+/** Finds six consecutive free ports for the CLI's --base-port. */
+async function freeBasePort(): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt += 1) {
+    const base = 20_000 + Math.floor(Math.random() * 40_000);
+    const free = await Promise.all([0, 1, 2, 3, 4, 5].map((offset) => isPortFree(base + offset)));
+    if (free.every(Boolean)) return base;
+  }
+  throw new Error('found no six consecutive free ports');
+}
+
+async function tempWorkdir(t: TestContext): Promise<string> {
+  const workdir = await mkdtemp(join(tmpdir(), 'srekit-stack-'));
+  t.after(async () => {
+    await stopStack(workdir, { graceMs: 1_000 });
+    await rm(workdir, { recursive: true, force: true });
+  });
+  return workdir;
+}
+
+async function eventually<T>(
+  what: string,
+  probe: () => Promise<T | undefined>,
+  timeoutMs = 15_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const value = await probe();
+      if (value !== undefined) return value;
+    } catch {
+      // The server may not respond yet, so try again until the deadline.
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(250);
+  }
+}
+
+async function queryValue(prometheusUrl: string, expression: string): Promise<string | undefined> {
+  const url = new URL('/api/v1/query', prometheusUrl);
+  url.searchParams.set('query', expression);
+  const body = (await (await fetch(url)).json()) as {
+    data: { result: Array<{ value: [number, string] }> };
+  };
+  return body.data.result[0]?.value[1];
+}
+
+function startedPids(progress: string[]): number[] {
+  return progress.flatMap((line) => {
+    const pid = /^started \S+ \(pid (\d+)\)/.exec(line)?.[1];
+    return pid === undefined ? [] : [Number(pid)];
+  });
+}
+
+function assertSrekitError(code: string, pattern: RegExp) {
+  return (error: unknown) => {
+    assert.ok(error instanceof SrekitError, `expected a SrekitError, got ${String(error)}`);
+    assert.equal(error.code, code);
+    assert.match(`${error.message}\n${error.hint ?? ''}`, pattern);
+    return true;
+  };
+}
+
+test('stack runs, reports, routes alerts and stops', async (t) => {
+  const workdir = await tempWorkdir(t);
+  const ports = await freePorts();
+  const stack = await startStack({ ...fastStack, workdir, ports });
+  assert.equal(stack.profile.name, 'gameday');
+  assert.equal(stack.endpoints.prometheus, `http://127.0.0.1:${ports.prometheus}`);
+  assert.equal(stack.endpoints.serviceAdmin, `http://127.0.0.1:${ports.serviceAdmin}`);
+
+  const status = await readStackStatus(workdir);
+  assert.ok(status);
+  assert.deepEqual(status.components.map((component) => [component.name, component.health]), [
+    ['receiver', 'ready'], ['node-exporter', 'ready'], ['service', 'ready'],
+    ['alertmanager', 'ready'], ['prometheus', 'ready'],
+  ]);
+  const pids = status.components.map((component) => component.pid ?? 0);
+  for (const pid of pids) assert.ok(isProcessRunning(pid), `pid ${pid} runs`);
+
+  await t.test('status --json prints one line per part', async () => {
+    const io = captureIo();
+    assert.equal(await run(['stack', 'status', '--workdir', workdir, '--json'], io), 0);
+    const lines = io.out().trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    assert.deepEqual(lines.map((line) => line.type), ['stack', ...Array(5).fill('component')]);
+    assert.equal(lines[0]?.profile, 'gameday');
+    assert.deepEqual(lines.slice(1).map((line) => line.pid), pids);
+    assert.deepEqual(lines.slice(1).map((line) => line.health), Array(5).fill('ready'));
+  });
+
+  await t.test('second up is rejected', async () => {
+    await assert.rejects(startStack({ ...fastStack, workdir, ports: await freePorts() }),
+      assertSrekitError('STACK_ALREADY_RUNNING', /already running in .*prometheus pid/));
+    const io = captureIo(process.env);
+    const code = await run(['stack', 'up', '--workdir', workdir,
+      '--base-port', String(await freeBasePort())], io);
+    assert.equal(code, 1);
+    assert.match(io.err(), /error: the local stack is already running/);
+    assert.match(io.err(), /hint: stop it with `srekit stack down/);
+  });
+
+  await t.test('stopped node-exporter shows as down', async () => {
+    const nodeExporterPid = pids[1] ?? 0;
+    await stack.stopComponent('node-exporter');
+    assert.equal(isProcessRunning(nodeExporterPid), false);
+    await eventually('up{job="node"} == 0', async () =>
+      (await queryValue(stack.endpoints.prometheus, 'up{job="node"}')) === '0' ? true : undefined);
+
+    const io = captureIo();
+    assert.equal(await run(['stack', 'status', '--workdir', workdir], io), 1);
+    assert.match(io.out(), /node-exporter\s+\d+\s+\d+\s+stopped/);
+    assert.match(io.err(), /not ready: node-exporter \(stopped\)/);
+
+    await stack.startComponent('node-exporter');
+    await eventually('up{job="node"} == 1', async () =>
+      (await queryValue(stack.endpoints.prometheus, 'up{job="node"}')) === '1' ? true : undefined);
+    const log = await readFile(stack.logFile('node-exporter'), 'utf8');
+    assert.equal(log.match(/msg="Starting node_exporter"/g)?.length, 2, 'the restart appends to the log');
+  });
+
+  await t.test('alerts reach the receiver of their severity', async () => {
+    const alerts = ['page', 'ticket'].map((severity) => ({
+      labels: { alertname: `StackTest_${severity}`, severity, job: 'stack-test' },
+      annotations: { summary: `a ${severity} from the stack test` },
+    }));
+    const response = await fetch(`${stack.endpoints.alertmanager}/api/v2/alerts`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(alerts),
+    });
+    assert.equal(response.status, 200);
+
+    for (const severity of ['page', 'ticket']) {
+      const delivered = await eventually(`the ${severity} notification`, async () => {
+        const all = await readNotifications(stackLayout(workdir).notificationsFile);
+        return all.find((notification) => notification.receiver === severity);
+      });
+      const payload = delivered.payload as {
+        status?: string;
+        alerts?: Array<{ labels: Record<string, string> }>;
+      };
+      assert.equal(payload.status, 'firing');
+      assert.deepEqual(payload.alerts?.map((alert) => alert.labels.alertname), [`StackTest_${severity}`]);
+    }
+    const served = (await (await fetch(`${stack.endpoints.receiver}/notifications`)).json()) as
+      Array<{ receiver: string }>;
+    assert.deepEqual(served.map((notification) => notification.receiver).sort(), ['page', 'ticket']);
+  });
+
+  await stack.down();
+  for (const pid of pids) assert.equal(isProcessRunning(pid), false, `pid ${pid} still runs`);
+  assert.equal(await readStackStatus(workdir), undefined);
+  for (const port of Object.values(ports)) assert.ok(await isPortFree(port), `port ${port} is free`);
+
+  const down = captureIo();
+  assert.equal(await run(['stack', 'down', '--workdir', workdir], down), 0);
+  assert.match(down.err(), /not running in .*: nothing to stop/);
+  const status2 = captureIo();
+  assert.equal(await run(['stack', 'status', '--workdir', workdir], status2), 1);
+  assert.match(status2.err(), /error: the local stack is not running in /);
+});
+
+test('failed startup stops what it started', async (t) => {
+  const workdir = await tempWorkdir(t);
+  // A stand-in for Prometheus that rejects its flags, as a wrong version would.
+  const fakePrometheus = join(workdir, 'fake-prometheus');
+  await writeFile(fakePrometheus, '#!/bin/sh\necho "unknown flag $1" >&2\nexit 1\n', { mode: 0o755 });
+  const progress: string[] = [];
+  const options: StartStackOptions = {
+    ...fastStack,
+    workdir,
+    ports: await freePorts(),
+    executables: { prometheus: fakePrometheus },
+    onProgress: (message) => progress.push(message),
+  };
+  await assert.rejects(startStack(options), assertSrekitError('STARTUP_TIMEOUT',
+    new RegExp('^prometheus exited before it was ready; the end of its log '
+      + '.*/logs/prometheus\\.log:\n {2}unknown flag --config\\.file=')));
+
+  const started = startedPids(progress);
+  assert.equal(started.length, 5, `every part was started:\n${progress.join('\n')}`);
+  for (const pid of started) assert.equal(isProcessRunning(pid), false, `pid ${pid} still runs`);
+  assert.equal(await readStackStatus(workdir), undefined);
+});
+
+test('unresponsive part times out', async (t) => {
+  const workdir = await tempWorkdir(t);
+  const silentExporter = join(workdir, 'silent-exporter');
+  await writeFile(silentExporter, '#!/bin/sh\nexec sleep 60\n', { mode: 0o755 });
+  const progress: string[] = [];
+  const ports = await freePorts();
+  await assert.rejects(startStack({
+    ...fastStack,
+    workdir,
+    ports,
+    readyTimeoutMs: 1_500,
+    executables: { 'node-exporter': silentExporter },
+    onProgress: (message) => progress.push(message),
+  }), assertSrekitError('STARTUP_TIMEOUT', new RegExp('^node-exporter was not ready at '
+    + `http://127\\.0\\.0\\.1:${ports.nodeExporter}/metrics after 1\\.5s \\(ECONNREFUSED.*\\); `
+    + 'its log .*node-exporter\\.log is empty[\\s\\S]*--timeout')));
+
+  const started = startedPids(progress);
+  assert.equal(started.length, 2, `receiver and node-exporter were started:\n${progress.join('\n')}`);
+  for (const pid of started) assert.equal(isProcessRunning(pid), false, `pid ${pid} still runs`);
+});
+
+test('down cleans up after a killed up', async (t) => {
+  const workdir = await tempWorkdir(t);
+  const layout = stackLayout(workdir);
+  const up = spawn(process.execPath, [cli, 'stack', 'up', '--profile', 'gameday',
+    '--workdir', workdir, '--base-port', String(await freeBasePort())], { stdio: 'ignore' });
+  const exited = new Promise((resolve) => up.once('exit', resolve));
+  const recorded = await eventually('three parts in the state file', async () => {
+    const state = JSON.parse(await readFile(layout.stateFile, 'utf8')) as {
+      components: Record<string, { pid: number }>;
+    };
+    const pids = Object.values(state.components).map((component) => component.pid);
+    return pids.length >= 3 ? pids : undefined;
+  }, 20_000);
+  up.kill('SIGKILL');
+  await exited;
+  for (const pid of recorded) assert.ok(isProcessRunning(pid), `pid ${pid} outlives up`);
+
+  await assert.rejects(startStack({ ...fastStack, workdir, ports: await freePorts() }),
+    assertSrekitError('STACK_ALREADY_RUNNING', /already running/));
+
+  const io = captureIo();
+  assert.equal(await run(['stack', 'down', '--workdir', workdir, '--grace', '5s'], io), 0);
+  assert.match(io.err(), /stopped the local stack/);
+  for (const pid of recorded) assert.equal(isProcessRunning(pid), false, `pid ${pid} still runs`);
+  await assert.rejects(access(layout.stateFile), { code: 'ENOENT' });
+});
+
+test('missing binary names the Debian package', async (t) => {
+  const workdir = join(await tempWorkdir(t), 'never-created');
+  const io = captureIo({ PATH: '/nonexistent' });
+  assert.equal(await run(['stack', 'up', '--workdir', workdir], io), 1);
+  assert.match(io.err(), /error: could not find prometheus .*alertmanager .*node-exporter/);
+  assert.match(io.err(),
+    /hint: install the Debian packages: sudo apt-get install prometheus prometheus-alertmanager prometheus-node-exporter/);
+  await assert.rejects(access(workdir), { code: 'ENOENT' }, 'nothing was written');
+
+  await assert.rejects(
+    startStack({ ...fastStack, workdir, executables: { alertmanager: '/nonexistent/alertmanager' } }),
+    assertSrekitError('MISSING_BINARY', /alertmanager \(\/nonexistent\/alertmanager\)[\s\S]*apt-get install prometheus-alertmanager$/),
+  );
+});
+
+test('busy port is reported before any start', async (t) => {
+  const workdir = await tempWorkdir(t);
+  const ports = await freePorts();
+  const blocker = createServer();
+  await new Promise<void>((resolve) => blocker.listen(ports.service, '127.0.0.1', resolve));
+  t.after(() => new Promise<void>((resolve) => blocker.close(() => resolve())));
+  const progress: string[] = [];
+  const onProgress = (message: string) => progress.push(message);
+  await assert.rejects(startStack({ ...fastStack, workdir, ports, onProgress }),
+    assertSrekitError('PORT_IN_USE', new RegExp(`port ${ports.service} \\(service\\) already in use`)));
+  assert.deepEqual(progress, []);
+  assert.equal(await readStackStatus(workdir), undefined);
+});
