@@ -270,7 +270,10 @@ export async function findFreePorts(count: number, host = '127.0.0.1'): Promise<
  * in one of the directories of `pathVariable` (a PATH value), or undefined.
  * A name that contains a slash is checked as a path instead.
  */
-export function findExecutable(names: readonly string[], pathVariable = process.env.PATH ?? ''): string | undefined {
+export function findExecutable(
+  names: readonly string[],
+  pathVariable = process.env.PATH ?? '',
+): string | undefined {
   for (const name of names) {
     const candidates = name.includes('/')
       ? [name]
