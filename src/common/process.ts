@@ -1,5 +1,7 @@
 import { spawn } from 'node:child_process';
-import { accessSync, closeSync, constants, openSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import {
+  accessSync, closeSync, constants, openSync, readdirSync, readFileSync, statSync,
+} from 'node:fs';
 import { createServer } from 'node:net';
 import { delimiter, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';

@@ -1,6 +1,8 @@
 import { Option, type Command } from 'commander';
 import type { Writable } from 'node:stream';
-import { parseDurationSeconds, parsePort, type CommandContext, type RegisterCommands } from '../common/command.js';
+import {
+  parseDurationSeconds, parsePort, type CommandContext, type RegisterCommands,
+} from '../common/command.js';
 import { SrekitError } from '../common/errors.js';
 import { writeJsonLine } from '../common/io.js';
 import { createLogger } from '../common/logger.js';

@@ -2,7 +2,9 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, relative } from 'node:path';
 import { isMap, isSeq, parseDocument, type Document } from 'yaml';
 import { SrekitError } from '../common/errors.js';
-import { formatDuration, renderRules, type NotificationTiming, type Profile } from '../slo/index.js';
+import {
+  formatDuration, renderRules, type NotificationTiming, type Profile,
+} from '../slo/index.js';
 import { sources, type StackLayout } from './layout.js';
 import { stackHost, type StackPorts } from './ports.js';
 

@@ -59,7 +59,8 @@ export function resolvePorts(explicit: Partial<StackPorts> = {}, base?: number):
   for (const name of listenerNames) {
     const port = ports[name];
     if (!Number.isInteger(port) || port < 1 || port > 65535) {
-      throw new SrekitError('INVALID_INPUT', `invalid port ${port} for ${name}: expected 1 to 65535`);
+      throw new SrekitError('INVALID_INPUT',
+        `invalid port ${port} for ${name}: expected 1 to 65535`);
     }
     const other = seen.get(port);
     if (other) {

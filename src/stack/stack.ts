@@ -207,7 +207,8 @@ function alreadyRunning(layout: StackLayout, state: StackState | undefined): Sre
     : `being started by pid ${state?.owner.pid ?? 'unknown'}`;
   return new SrekitError('STACK_ALREADY_RUNNING',
     `the local stack is already running in ${layout.workdir} (${detail})`, {
-      hint: `stop it with \`srekit stack down --workdir ${layout.workdir}\`, or use another --workdir`,
+      hint: `stop it with \`srekit stack down --workdir ${layout.workdir}\`, `
+        + 'or use another --workdir',
     });
 }
 

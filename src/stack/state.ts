@@ -69,7 +69,8 @@ export async function readState(layout: StackLayout): Promise<StackState | undef
 }
 
 function corruptState(layout: StackLayout, problem: string): SrekitError {
-  return new SrekitError('INVALID_CONFIG', `state file ${layout.stateFile} is invalid (${problem})`, {
+  const message = `state file ${layout.stateFile} is invalid (${problem})`;
+  return new SrekitError('INVALID_CONFIG', message, {
     hint: 'stop any stack process by hand (the logs name them), then delete the file',
   });
 }

@@ -57,7 +57,8 @@ export async function readStackStatus(workdir: string): Promise<StackStatus | un
       return { ...base, pid: record.pid, health: 'stopped' as const };
     }
     const problem = await probeHttp(record.readinessUrl, 2_000);
-    return { ...base, pid: record.pid, health: problem === undefined ? 'ready' as const : 'unready' as const };
+    const health: ComponentHealth = problem === undefined ? 'ready' : 'unready';
+    return { ...base, pid: record.pid, health };
   }));
 
   return {
