@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { run } from '../src/cli.js';
@@ -29,8 +29,9 @@ function processesMentioning(text: string): string[] {
   return output.split('\n').filter((line) => line.includes(text));
 }
 
-test('game day detects every fault', { timeout: 300_000 }, async () => {
+test('game day detects every fault', { timeout: 300_000 }, async (t) => {
   const workdir = mkdtempSync(join(tmpdir(), 'srekit-gameday-'));
+  t.after(() => rmSync(workdir, { recursive: true, force: true }));
   const progress: string[] = [];
   const report: GamedayReport = await runGameday({
     workdir,
@@ -73,8 +74,10 @@ test('game day detects every fault', { timeout: 300_000 }, async () => {
   assert.match(markdown, /\| a \| InstanceDown firing at the page receiver \| ≤ \d+\.\d s \| \d+\.\d s \| pass \|/);
 });
 
-test('unknown profile starts nothing', async () => {
-  const workdir = join(mkdtempSync(join(tmpdir(), 'srekit-gameday-')), 'stack');
+test('unknown profile starts nothing', async (t) => {
+  const parent = mkdtempSync(join(tmpdir(), 'srekit-gameday-'));
+  t.after(() => rmSync(parent, { recursive: true, force: true }));
+  const workdir = join(parent, 'stack');
   const reportPath = join(workdir, 'report.md');
   const io = captureIo();
   const code = await run(
