@@ -1,0 +1,43 @@
+import type { z } from 'zod';
+
+/**
+ * Builds a zod error option that reports a missing value as "is required"
+ * and any other invalid value with `expected`.
+ */
+export function requiredOr(expected: string): { error: (issue: { input: unknown }) => string } {
+  return { error: (issue) => (issue.input === undefined ? 'is required' : expected) };
+}
+
+/** The zod error option of a request body that must be a JSON object. */
+export const jsonObjectError = {
+  error: (issue: { code?: string }) => (issue.code === 'unrecognized_keys'
+    ? undefined
+    : 'request body must be a JSON object'),
+};
+
+/**
+ * Formats zod issues as one message that names each bad field by its path,
+ * such as `items[0].quantity must be an integer >= 1`.
+ */
+export function formatIssues(issues: readonly z.core.$ZodIssue[]): string {
+  const messages = issues.flatMap((issue) => {
+    const path = formatPath(issue.path);
+    if (issue.code === 'unrecognized_keys') {
+      return issue.keys.map((key) => `${joinPath(path, key)} is not a known field`);
+    }
+    return [path === '' ? issue.message : `${path} ${issue.message}`];
+  });
+  return messages.join('; ');
+}
+
+function formatPath(path: readonly PropertyKey[]): string {
+  let text = '';
+  for (const segment of path) {
+    text = typeof segment === 'number' ? `${text}[${segment}]` : joinPath(text, String(segment));
+  }
+  return text;
+}
+
+function joinPath(path: string, key: string): string {
+  return path === '' ? key : `${path}.${key}`;
+}
