@@ -5,24 +5,10 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { run } from '../src/cli.js';
-import { findFreePorts } from '../src/common/process.js';
 import { ExitCode } from '../src/common/exit-codes.js';
 import { renderMarkdown, reportPassed, runGameday, type GamedayReport } from '../src/gameday/index.js';
-import type { StackPorts } from '../src/stack/index.js';
 import { captureIo } from './helpers/io.js';
-
-async function freeStackPorts(): Promise<StackPorts> {
-  const [prometheus, alertmanager, nodeExporter, service, serviceAdmin, receiver] =
-    await findFreePorts(6);
-  return {
-    prometheus: prometheus ?? 0,
-    alertmanager: alertmanager ?? 0,
-    nodeExporter: nodeExporter ?? 0,
-    service: service ?? 0,
-    serviceAdmin: serviceAdmin ?? 0,
-    receiver: receiver ?? 0,
-  };
-}
+import { freeStackPorts } from './helpers/stack-ports.js';
 
 function processesMentioning(text: string): string[] {
   const output = execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' });

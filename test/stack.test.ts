@@ -9,30 +9,18 @@ import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { run } from '../src/cli.js';
 import { SrekitError } from '../src/common/errors.js';
-import { findFreePorts, isPortFree, isProcessRunning } from '../src/common/process.js';
+import { isPortFree, isProcessRunning } from '../src/common/process.js';
 import {
   readNotifications, readStackStatus, startStack, stackLayout, stopStack,
-  type StackPorts, type StartStackOptions,
+  type StartStackOptions,
 } from '../src/stack/index.js';
 import { captureIo } from './helpers/io.js';
+import { freeStackPorts } from './helpers/stack-ports.js';
 
 const cli = fileURLToPath(new URL('../src/bin.js', import.meta.url));
 
 // Short timeouts keep a hung part from stalling the suite for long.
 const fastStack = { profile: 'gameday', readyTimeoutMs: 20_000, stopGraceMs: 5_000 } as const;
-
-async function freePorts(): Promise<StackPorts> {
-  const [prometheus, alertmanager, nodeExporter, service, serviceAdmin, receiver] =
-    await findFreePorts(6);
-  return {
-    prometheus: prometheus ?? 0,
-    alertmanager: alertmanager ?? 0,
-    nodeExporter: nodeExporter ?? 0,
-    service: service ?? 0,
-    serviceAdmin: serviceAdmin ?? 0,
-    receiver: receiver ?? 0,
-  };
-}
 
 /** Finds six consecutive free ports for the CLI's --base-port. */
 async function freeBasePort(): Promise<number> {
@@ -98,7 +86,7 @@ function assertSrekitError(code: string, pattern: RegExp) {
 
 test('stack runs, reports, routes alerts and stops', async (t) => {
   const workdir = await tempWorkdir(t);
-  const ports = await freePorts();
+  const ports = await freeStackPorts();
   const stack = await startStack({ ...fastStack, workdir, ports });
   assert.equal(stack.profile.name, 'gameday');
   assert.equal(stack.endpoints.prometheus, `http://127.0.0.1:${ports.prometheus}`);
@@ -124,7 +112,7 @@ test('stack runs, reports, routes alerts and stops', async (t) => {
   });
 
   await t.test('second up is rejected', async () => {
-    await assert.rejects(startStack({ ...fastStack, workdir, ports: await freePorts() }),
+    await assert.rejects(startStack({ ...fastStack, workdir, ports: await freeStackPorts() }),
       assertSrekitError('STACK_ALREADY_RUNNING', /already running in .*prometheus pid/));
     const io = captureIo(process.env);
     const code = await run(['stack', 'up', '--workdir', workdir,
@@ -204,7 +192,7 @@ test('failed startup stops what it started', async (t) => {
   const options: StartStackOptions = {
     ...fastStack,
     workdir,
-    ports: await freePorts(),
+    ports: await freeStackPorts(),
     executables: { prometheus: fakePrometheus },
     onProgress: (message) => progress.push(message),
   };
@@ -223,7 +211,7 @@ test('unresponsive part times out', async (t) => {
   const silentExporter = join(workdir, 'silent-exporter');
   await writeFile(silentExporter, '#!/bin/sh\nexec sleep 60\n', { mode: 0o755 });
   const progress: string[] = [];
-  const ports = await freePorts();
+  const ports = await freeStackPorts();
   await assert.rejects(startStack({
     ...fastStack,
     workdir,
@@ -257,7 +245,7 @@ test('down cleans up after a killed up', async (t) => {
   await exited;
   for (const pid of recorded) assert.ok(isProcessRunning(pid), `pid ${pid} outlives up`);
 
-  await assert.rejects(startStack({ ...fastStack, workdir, ports: await freePorts() }),
+  await assert.rejects(startStack({ ...fastStack, workdir, ports: await freeStackPorts() }),
     assertSrekitError('STACK_ALREADY_RUNNING', /already running/));
 
   const io = captureIo();
@@ -284,7 +272,7 @@ test('missing binary names the Debian package', async (t) => {
 
 test('busy port is reported before any start', async (t) => {
   const workdir = await tempWorkdir(t);
-  const ports = await freePorts();
+  const ports = await freeStackPorts();
   const blocker = createServer();
   await new Promise<void>((resolve) => blocker.listen(ports.service, '127.0.0.1', resolve));
   t.after(() => new Promise<void>((resolve) => blocker.close(() => resolve())));
