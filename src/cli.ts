@@ -22,7 +22,8 @@ const { version } = createRequire(import.meta.url)('../../package.json') as { ve
 export function buildProgram(context: CommandContext): Command {
   const { io } = context;
   const program = new Command('srekit')
-    .description('A reliability kit for a web service: monitoring, deploys, incidents, backups')
+    .description('A reliability kit for a web service: the reference service, alerting as code,\n'
+      + 'the local monitoring stack and the game day that proves them')
     .version(version, '-V, --version', 'print the version and exit')
     .exitOverride()
     .showHelpAfterError()
@@ -58,7 +59,7 @@ function reportError(error: unknown, io: Io): number {
     return ExitCode.usage;
   }
   if (error instanceof SrekitError) {
-    io.stderr.write(`error: ${error.message}\n`);
+    io.stderr.write(`error: ${error.message} [${error.code}]\n`);
     if (error.hint) io.stderr.write(`hint: ${error.hint}\n`);
     return error.exitCode;
   }

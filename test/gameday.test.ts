@@ -1,14 +1,17 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { run } from '../src/cli.js';
 import { ExitCode } from '../src/common/exit-codes.js';
 import { renderMarkdown, reportPassed, runGameday, type GamedayReport } from '../src/gameday/index.js';
 import { captureIo } from './helpers/io.js';
-import { freeStackPorts } from './helpers/stack-ports.js';
+import { freeBasePort, freeStackPorts } from './helpers/stack-ports.js';
+
+const cli = fileURLToPath(new URL('../src/bin.js', import.meta.url));
 
 function processesMentioning(text: string): string[] {
   const output = execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' });
@@ -69,7 +72,7 @@ test('unknown profile starts nothing', async (t) => {
   const code = await run(
     ['gameday', '--profile', 'fast', '--workdir', workdir, '--report', reportPath], io);
   assert.equal(code, ExitCode.usage);
-  assert.match(io.err(), /unknown profile "fast"/);
+  assert.match(io.err(), /argument 'fast' is invalid\. Allowed choices are gameday, production/);
   assert.equal(existsSync(workdir), false);
 });
 
@@ -97,4 +100,53 @@ test('failed check fails the report', () => {
   assert.equal(reportPassed(failed), false);
   assert.match(renderMarkdown(failed), /\| a \| InstanceDown firing at the page receiver \| ≤ 10\.0 s \| not seen \| FAIL \|/);
   assert.equal(reportPassed({ ...failed, checks: [] }), false);
+});
+
+test('report path that is a directory is rejected', async (t) => {
+  const parent = mkdtempSync(join(tmpdir(), 'srekit-gameday-'));
+  t.after(() => rmSync(parent, { recursive: true, force: true }));
+  const workdir = join(parent, 'stack');
+  const io = captureIo();
+  const code = await run(['gameday', '--workdir', workdir, '--report', parent], io);
+  assert.equal(code, ExitCode.usage);
+  assert.match(io.err(), /invalid --report .*: it is a directory \[INVALID_INPUT\]/);
+  assert.equal(existsSync(workdir), false);
+  assert.equal(existsSync(`${parent}.tmp`), false);
+});
+
+test('report in a missing directory is rejected', async (t) => {
+  const parent = mkdtempSync(join(tmpdir(), 'srekit-gameday-'));
+  t.after(() => rmSync(parent, { recursive: true, force: true }));
+  const io = captureIo();
+  const code = await run(['gameday', '--workdir', join(parent, 'stack'),
+    '--report', join(parent, 'missing', 'report.md')], io);
+  assert.equal(code, ExitCode.usage);
+  assert.match(io.err(), /cannot create a file in .*missing \(ENOENT\)/);
+  assert.equal(existsSync(join(parent, 'stack')), false);
+});
+
+test('interrupted game day stops the stack', { timeout: 120_000 }, async (t) => {
+  const workdir = mkdtempSync(join(tmpdir(), 'srekit-gameday-'));
+  t.after(() => rmSync(workdir, { recursive: true, force: true }));
+  const reportPath = join(workdir, 'report.md');
+  const child = spawn(process.execPath, [cli, 'gameday', '--workdir', join(workdir, 'stack'),
+    '--report', reportPath, '--base-port', String(await freeBasePort())],
+  { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  let interrupted = false;
+  child.stderr.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+    // One signal only: a second one during the clean-up ends the process at once.
+    if (!interrupted && stderr.includes('scenario a:')) {
+      interrupted = true;
+      child.kill('SIGINT');
+    }
+  });
+  const exitCode = await new Promise<number | null>((resolve) => child.on('close', resolve));
+
+  assert.equal(exitCode, ExitCode.failure, stderr);
+  assert.match(stderr, /stopped early: srekit gameday was interrupted by SIGINT/);
+  assert.deepEqual(processesMentioning(workdir), [], 'a stack process outlived the interruption');
+  assert.equal(existsSync(join(workdir, 'stack', 'state.json')), false);
+  assert.match(readFileSync(reportPath, 'utf8'), /Stopped early: srekit gameday was interrupted/);
 });

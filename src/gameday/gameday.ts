@@ -21,6 +21,8 @@ export interface ScenarioRun {
   requestsPerSecond: number;
   /** Maximum wait for Prometheus to see every target up and traffic flowing. */
   warmUpTimeoutSeconds: number;
+  /** Aborting ends the run early; the report then records the signal's reason. */
+  signal?: AbortSignal;
   onEvent(event: GamedayEvent): void;
 }
 
@@ -38,6 +40,7 @@ export async function runScenarios(run: ScenarioRun): Promise<GamedayReport> {
   try {
     await warmUp(run);
     for (const scenario of run.scenarios) {
+      run.signal?.throwIfAborted();
       checks.push(...(await runScenario(run, scenario)));
     }
   } catch (caught) {
@@ -66,7 +69,7 @@ async function warmUp(run: ScenarioRun): Promise<void> {
     const targets = await queryValues(prometheus, 'up');
     const traffic = await queryValues(prometheus, 'sum(rate(http_requests_total[1m]))');
     return down.length === 0 && targets.length >= 3 && (traffic[0] ?? 0) > 0;
-  }, run.warmUpTimeoutSeconds * 1000);
+  }, run.warmUpTimeoutSeconds * 1000, run.signal);
   if (!ready) {
     throw new Error(`Prometheus at ${prometheus} did not see every target up with traffic within `
       + `${run.warmUpTimeoutSeconds} s; see its targets page at ${prometheus}/targets`);
@@ -101,6 +104,7 @@ async function runCheck(
     check.match,
     actedAt,
     new Date(actedAt.getTime() + waitSeconds * 1000),
+    run.signal,
   ).finally(() => clearInterval(heartbeat));
   const observedSeconds = arrivedAt && (arrivedAt.getTime() - actedAt.getTime()) / 1000;
   const result: CheckResult = {

@@ -1,11 +1,13 @@
-import { InvalidArgumentError, type Command } from 'commander';
-import { mkdir, rename, writeFile } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import { rename, rm, stat, writeFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
 import type { CommandContext, RegisterCommands } from '../common/command.js';
 import { parsePort } from '../common/command.js';
+import { SrekitError } from '../common/errors.js';
 import { ExitCode } from '../common/exit-codes.js';
+import { runInterruptible } from '../common/interrupt.js';
 import { writeJsonLine, type Io } from '../common/io.js';
-import { portsFromBase } from '../stack/index.js';
+import { defaultBasePort, portsFromBase } from '../stack/index.js';
 import type { GamedayEvent } from './gameday.js';
 import { formatTable, renderMarkdown, reportPassed, type GamedayReport } from './report.js';
 import { runGameday } from './run.js';
@@ -20,7 +22,7 @@ interface GamedayCommandOptions {
   report: string;
   profile: string;
   rate: number;
-  basePort?: number;
+  basePort: number;
   keepStack?: boolean;
   json?: boolean;
 }
@@ -39,11 +41,11 @@ export const registerGamedayCommands: RegisterCommands = (program: Command, cont
     .description('start the local stack, inject faults and check that each is detected and routed')
     .option('--workdir <dir>', 'directory for the stack state, configs and logs', '.srekit/gameday')
     .option('--report <file>', 'Markdown report to write, or - for stdout', 'gameday-report.md')
-    .option('--profile <name>', 'timings to run with: gameday (time compressed) or production',
-      'gameday')
-    .option('--rate <n>', 'steady traffic in requests per second', parseRate, 20)
-    .option('--base-port <port>', 'first of six consecutive loopback ports (default 19090)',
-      parsePort)
+    .addOption(new Option('--profile <name>', 'timings to run with; gameday compresses time')
+      .choices(['gameday', 'production']).default('gameday'))
+    .option('--rate <n>', 'steady traffic in requests per second, 1 to 1000', parseRate, 20)
+    .option('--base-port <port>', 'first of six consecutive loopback ports', parsePort,
+      defaultBasePort)
     .option('--keep-stack', 'leave the stack running afterwards')
     .option('--json', 'print progress and results as JSON lines tagged with "type"')
     .addHelpText('after', `
@@ -69,14 +71,16 @@ async function gamedayCommand(options: GamedayCommandOptions, context: CommandCo
   const { io } = context;
   const started = Date.now();
   const onEvent = (event: GamedayEvent) => printEvent(io, event, options.json ?? false, started);
-  const report = await runGameday({
+  if (options.report !== '-') await checkReportPath(resolve(options.report));
+  const report = await runInterruptible('srekit gameday', (signal) => runGameday({
     workdir: resolve(options.workdir),
     profile: options.profile,
     requestsPerSecond: options.rate,
-    ports: options.basePort === undefined ? undefined : portsFromBase(options.basePort),
+    ports: portsFromBase(options.basePort),
     keepStack: options.keepStack ?? false,
+    signal,
     onEvent,
-  });
+  }));
   await writeReport(io, report, options);
   return reportPassed(report) ? ExitCode.ok : ExitCode.failure;
 }
@@ -113,11 +117,42 @@ async function writeReport(io: Io, report: GamedayReport, options: GamedayComman
     if (!options.json) io.stdout.write(markdown);
     return;
   }
+  if (report.error) io.stderr.write(`error: the game day stopped early: ${report.error}\n`);
+
   // Write through a temporary file, so an interrupted run never leaves half a report.
   const path = resolve(options.report);
-  await mkdir(dirname(path), { recursive: true });
-  await writeFile(`${path}.tmp`, markdown);
-  await rename(`${path}.tmp`, path);
+  try {
+    await writeFile(`${path}.tmp`, markdown);
+    await rename(`${path}.tmp`, path);
+  } catch (error) {
+    await rm(`${path}.tmp`, { force: true });
+    throw new SrekitError('CHECK_FAILED', `could not write the report to ${path}: `
+      + `${error instanceof Error ? error.message : String(error)}`, {
+      hint: 'the results are in the table above; run again with --report - to print the report',
+    });
+  }
   io.stderr.write(`report written to ${path}\n`);
-  if (report.error) io.stderr.write(`error: the game day stopped early: ${report.error}\n`);
+}
+
+/**
+ * Checks before the stack starts that the report can be written at `path`,
+ * so a bad path does not throw away a finished game day. Creates and removes
+ * the temporary file the report is later written through.
+ */
+async function checkReportPath(path: string): Promise<void> {
+  const existing = await stat(path).catch(() => undefined);
+  if (existing?.isDirectory()) {
+    throw new SrekitError('INVALID_INPUT', `invalid --report ${path}: it is a directory`, {
+      hint: `give a file path, such as ${join(path, 'gameday-report.md')}`,
+    });
+  }
+  const probe = `${path}.tmp`;
+  try {
+    await writeFile(probe, '');
+  } catch (error) {
+    const reason = error instanceof Error && 'code' in error ? String(error.code) : String(error);
+    throw new SrekitError('INVALID_INPUT', `invalid --report ${path}: cannot create a file in `
+      + `${dirname(path)} (${reason})`, { hint: 'choose a writable directory that exists' });
+  }
+  await rm(probe, { force: true });
 }

@@ -1,3 +1,5 @@
+import { sleep } from '../common/interrupt.js';
+
 /** One Alertmanager webhook delivery as the local receiver recorded it. */
 export interface ReceivedNotification {
   receiver: string;
@@ -39,22 +41,25 @@ export function notificationMatches(
 
 /**
  * Polls the receiver until a notification fitting `match` arrives at or after
- * `since`, and returns its arrival time; returns undefined at the deadline.
+ * `since`, and returns its arrival time. Returns undefined at the deadline,
+ * and throws the signal's reason when `signal` aborts.
  */
 export async function waitForNotification(
   receiverUrl: string,
   match: NotificationMatch,
   since: Date,
   deadline: Date,
+  signal?: AbortSignal,
   pollIntervalMs = 250,
 ): Promise<Date | undefined> {
   for (;;) {
+    signal?.throwIfAborted();
     const found = (await fetchNotifications(receiverUrl)).find(
       (notification) => new Date(notification.receivedAt) >= since
         && notificationMatches(notification, match),
     );
     if (found) return new Date(found.receivedAt);
     if (Date.now() >= deadline.getTime()) return undefined;
-    await new Promise((resolve) => setTimeout(resolve, pollIntervalMs));
+    await sleep(pollIntervalMs, signal);
   }
 }

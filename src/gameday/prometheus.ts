@@ -1,3 +1,5 @@
+import { sleep } from '../common/interrupt.js';
+
 /** Runs an instant query and returns the sample values of the result vector. */
 export async function queryValues(prometheusUrl: string, expression: string): Promise<number[]> {
   const url = new URL('/api/v1/query', prometheusUrl);
@@ -15,20 +17,23 @@ export async function queryValues(prometheusUrl: string, expression: string): Pr
 /**
  * Polls `condition` every half second until it returns true; returns false
  * when `timeoutMs` passes first. Errors from the condition count as false,
- * because servers that are starting refuse connections for a while.
+ * because servers that are starting refuse connections for a while. Throws
+ * the signal's reason when `signal` aborts.
  */
 export async function waitUntil(
   condition: () => Promise<boolean>,
   timeoutMs: number,
+  signal?: AbortSignal,
 ): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
+    signal?.throwIfAborted();
     try {
       if (await condition()) return true;
     } catch {
       // Not ready yet; try again until the deadline.
     }
     if (Date.now() >= deadline) return false;
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    await sleep(500, signal);
   }
 }

@@ -15,6 +15,8 @@ export interface GamedayOptions {
   ports?: Partial<StackPorts>;
   /** Leave the stack running afterwards, for a look at Prometheus and the logs. */
   keepStack: boolean;
+  /** Aborting stops the game day and the stack; the report records why. */
+  signal?: AbortSignal;
   onEvent(event: GamedayEvent): void;
 }
 
@@ -30,6 +32,7 @@ export async function runGameday(options: GamedayOptions): Promise<GamedayReport
     profile: options.profile,
     ports: options.ports,
     onProgress: progress,
+    signal: options.signal,
   });
   try {
     return await runScenarios({
@@ -38,6 +41,7 @@ export async function runGameday(options: GamedayOptions): Promise<GamedayReport
       profile: stack.profile,
       requestsPerSecond: options.requestsPerSecond,
       warmUpTimeoutSeconds: 60,
+      signal: options.signal,
       onEvent: options.onEvent,
     });
   } finally {

@@ -1,4 +1,4 @@
-import { findFreePorts } from '../../src/common/process.js';
+import { findFreePorts, isPortFree } from '../../src/common/process.js';
 import type { StackPorts } from '../../src/stack/index.js';
 
 /** Finds six free loopback ports, one for each listener of the local stack. */
@@ -13,4 +13,14 @@ export async function freeStackPorts(): Promise<StackPorts> {
     serviceAdmin: serviceAdmin ?? 0,
     receiver: receiver ?? 0,
   };
+}
+
+/** Finds six consecutive free loopback ports, for the CLI's --base-port. */
+export async function freeBasePort(): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt += 1) {
+    const base = 20_000 + Math.floor(Math.random() * 40_000);
+    const free = await Promise.all([0, 1, 2, 3, 4, 5].map((offset) => isPortFree(base + offset)));
+    if (free.every(Boolean)) return base;
+  }
+  throw new Error('found no six consecutive free ports');
 }
