@@ -27,7 +27,9 @@ Examples:
       http://127.0.0.1:8081/faults
 
 Routes: POST /orders, GET /orders?limit=&cursor=, GET /orders/:id,
-POST /orders/:id/cancel, /healthz, /readyz and /metrics.
+POST /orders/:id/cancel, /healthz, /readyz and /metrics. With --faults the
+admin API serves GET, PUT and DELETE /faults, whose body is any subset of
+{"latencyMs": 0-60000, "errorRate": 0-1, "databaseDown": true|false}.
 SIGTERM or SIGINT stops accepting connections, waits up to 10 s for requests
 in flight, closes the database and exits 0.
 

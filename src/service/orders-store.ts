@@ -31,9 +31,10 @@ export type CancelResult =
 type OrderRow = Omit<OrdersTable, 'id'> & { id: number };
 
 /**
- * Reads and writes orders. Every query goes through the query timer, and
- * fails with DatabaseUnavailableError while the `databaseDown` fault is set
- * or when the driver reports that the database cannot be reached.
+ * Reads and writes orders. Each public method is one timed operation of
+ * `db_query_duration_seconds`, named after it, however many queries it runs.
+ * It fails with DatabaseUnavailableError while the `databaseDown` fault is
+ * set or when the driver reports that the database cannot be reached.
  */
 export class OrdersStore {
   constructor(
@@ -70,67 +71,75 @@ export class OrdersStore {
 
   /** Returns the order with `id`, or undefined when there is none. */
   async find(id: number): Promise<Order | undefined> {
-    const row = await this.run('select_order', () => this.db
-      .selectFrom('orders')
-      .selectAll()
-      .where('id', '=', id)
-      .executeTakeFirst());
-    if (row === undefined) return undefined;
-    const [order] = await this.withItems([row]);
-    return order;
+    return this.run('select_order', () => this.selectOrder(id));
   }
 
   /** Returns up to `limit` orders with ids below `beforeId` (all when absent), newest first. */
   async list(limit: number, beforeId?: number): Promise<OrderPage> {
-    const rows = await this.run('list_orders', () => this.db
-      .selectFrom('orders')
-      .selectAll()
-      .$if(beforeId !== undefined, (query) => query.where('id', '<', beforeId ?? 0))
-      .orderBy('id', 'desc')
-      .limit(limit + 1)
-      .execute());
+    return this.run('list_orders', async () => {
+      const rows = await this.db
+        .selectFrom('orders')
+        .selectAll()
+        .$if(beforeId !== undefined, (query) => query.where('id', '<', beforeId ?? 0))
+        .orderBy('id', 'desc')
+        .limit(limit + 1)
+        .execute();
 
-    const page = rows.slice(0, limit);
-    const last = page.at(-1);
-    return {
-      orders: await this.withItems(page),
-      nextBeforeId: rows.length > limit && last !== undefined ? last.id : undefined,
-    };
+      const page = rows.slice(0, limit);
+      const last = page.at(-1);
+      return {
+        orders: await this.withItems(page),
+        nextBeforeId: rows.length > limit && last !== undefined ? last.id : undefined,
+      };
+    });
   }
 
   /** Cancels the order with `id` unless it is missing or already cancelled. */
   async cancel(id: number): Promise<CancelResult> {
     const cancelledAt = new Date().toISOString();
-    // The status condition makes the update atomic, so of two concurrent
-    // cancels only one changes the row.
-    const result = await this.run('cancel_order', () => this.db
-      .updateTable('orders')
-      .set({ status: 'cancelled', cancelled_at: cancelledAt })
-      .where('id', '=', id)
-      .where('status', '=', 'created')
-      .executeTakeFirst());
+    return this.run('cancel_order', async () => {
+      // The status condition makes the update atomic, so of two concurrent
+      // cancels only one changes the row.
+      const result = await this.db
+        .updateTable('orders')
+        .set({ status: 'cancelled', cancelled_at: cancelledAt })
+        .where('id', '=', id)
+        .where('status', '=', 'created')
+        .executeTakeFirst();
 
-    const order = await this.find(id);
-    if (order === undefined) return { outcome: 'not_found' };
-    if (result.numUpdatedRows === 0n) return { outcome: 'already_cancelled', order };
-    return { outcome: 'cancelled', order };
+      const order = await this.selectOrder(id);
+      if (order === undefined) return { outcome: 'not_found' };
+      if (result.numUpdatedRows === 0n) return { outcome: 'already_cancelled', order };
+      return { outcome: 'cancelled', order };
+    });
   }
 
-  /** Runs a trivial query, for the readiness probe; rejects when the database is unavailable. */
+  /** Runs a trivial query for the readiness probe and rejects when the database is unavailable. */
   async ping(): Promise<void> {
     await this.run('ping', () => sql`select 1`.execute(this.db));
+  }
+
+  private async selectOrder(id: number): Promise<Order | undefined> {
+    const row = await this.db
+      .selectFrom('orders')
+      .selectAll()
+      .where('id', '=', id)
+      .executeTakeFirst();
+    if (row === undefined) return undefined;
+    const [order] = await this.withItems([row]);
+    return order;
   }
 
   private async withItems(rows: OrderRow[]): Promise<Order[]> {
     if (rows.length === 0) return [];
     const ids = rows.map((row) => row.id);
-    const items = await this.run('select_items', () => this.db
+    const items = await this.db
       .selectFrom('order_items')
       .select(['order_id', 'sku', 'quantity'])
       .where('order_id', 'in', ids)
       .orderBy('order_id')
       .orderBy('line')
-      .execute());
+      .execute();
 
     const itemsByOrder = new Map<number, Order['items']>(ids.map((id) => [id, []]));
     for (const item of items) {
