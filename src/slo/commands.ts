@@ -5,9 +5,9 @@ import { SrekitError } from '../common/errors.js';
 import { writeJsonLine } from '../common/io.js';
 import { formatDuration } from './duration.js';
 import {
-  assertRulesFileCurrent, committedRulesPath, displayPath, writeRulesFile,
+  assertRulesFileCurrent, committedRulesPath, displayPath, writeRulesFile, type GenerateCommands,
 } from './generate.js';
-import { getProfile, profiles } from './profiles.js';
+import { getProfile, profiles, type ProfileName } from './profiles.js';
 import { renderRules } from './rules.js';
 import { defaultRunbookBaseUrl, scaleAlerts } from './scale.js';
 
@@ -70,10 +70,12 @@ async function runGenerate(options: GenerateOptions, context: CommandContext): P
     ?? (profile.name === 'production' ? committedRulesPath : '-');
 
   if (options.check) {
-    if (output === '-') {
-      throw new SrekitError('USAGE', '--check compares a file, so --output cannot be `-`');
-    }
-    await assertRulesFileCurrent(resolve(output), profile, renderOptions);
+    if (output === '-') throw checkWithoutFile(options, profile.name);
+    const commands: GenerateCommands = {
+      write: (name) => generateCommand(options, name, false),
+      check: (name) => generateCommand(options, name, true),
+    };
+    await assertRulesFileCurrent(resolve(output), profile, commands, renderOptions);
     io.stderr.write(`${displayPath(resolve(output))} is up to date\n`);
     return;
   }
@@ -84,6 +86,41 @@ async function runGenerate(options: GenerateOptions, context: CommandContext): P
   }
   await writeRulesFile(resolve(output), profile, renderOptions);
   io.stderr.write(`wrote ${displayPath(resolve(output))} for the ${profile.name} profile\n`);
+}
+
+function checkWithoutFile(options: GenerateOptions, profile: ProfileName): SrekitError {
+  const example = `\`${generateCommand({ ...options, output: 'FILE' }, profile, true)}\``;
+  if (options.output === undefined) {
+    return new SrekitError('USAGE', `--check needs a rule file to compare, and the ${profile} `
+      + 'profile has no default file', { hint: `name the file with -o: ${example}` });
+  }
+  return new SrekitError('USAGE', '--check compares a rule file, so --output cannot be `-`', {
+    hint: `name the file with -o: ${example}`,
+  });
+}
+
+/**
+ * Returns the `srekit slo generate` command line for `profile`, with the
+ * --output and --runbook-base-url of `options` when they were given, and
+ * the committed rule file as --output for another profile than production.
+ */
+function generateCommand(options: GenerateOptions, profile: ProfileName, check: boolean): string {
+  const words = ['srekit', 'slo', 'generate'];
+  if (check) words.push('--check');
+  if (profile !== 'production') words.push('--profile', profile);
+  // Without -o, only production has a file, so another profile needs it named.
+  const output = options.output
+    ?? (profile === 'production' ? undefined : displayPath(committedRulesPath));
+  if (output !== undefined) words.push('-o', shellQuote(output));
+  if (options.runbookBaseUrl !== defaultRunbookBaseUrl) {
+    words.push('--runbook-base-url', shellQuote(options.runbookBaseUrl));
+  }
+  return words.join(' ');
+}
+
+/** Quotes `word` for a POSIX shell when it contains anything but safe characters. */
+function shellQuote(word: string): string {
+  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replaceAll("'", "'\\''")}'`;
 }
 
 function registerAlerts(slo: Command, context: CommandContext): void {

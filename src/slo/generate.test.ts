@@ -28,8 +28,8 @@ test('generate --check fails on a stale file', async (t) => {
   await writeFile(file, (await readFile(file, 'utf8')).replace('for: 2m', 'for: 5m'));
   const stale = captureIo();
   assert.equal(await run(['slo', 'generate', '--check', '--output', file], stale), 1);
-  assert.match(stale.err(), /error: rule file .*alerts\.yml is stale/);
-  assert.match(stale.err(), /hint: run `srekit slo generate`/);
+  assert.match(stale.err(), /error: rule file .*alerts\.yml is stale: it differs from the rules that /);
+  assert.match(stale.err(), new RegExp(`hint: rewrite it with \`srekit slo generate -o ${file}\`\n`));
   assert.equal(await checkRulesFile(file, productionProfile), 'stale');
 });
 
