@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
-  findExecutable, findFreePorts, isPortFree, isProcessRunning, processGroupMembers,
+  findExecutable, findFreePorts, formatHostPort, isPortFree, isProcessRunning, processGroupMembers,
   spawnDetached, stopProcessGroup, waitForHttpReady,
 } from '../src/common/process.js';
 
@@ -86,7 +86,7 @@ test('waitForHttpReady reports an exited process', async (t) => {
   });
   assert.equal(result.ready, false);
   assert.equal(result.ready === false && result.reason, 'exited');
-  assert.match(result.ready === false ? result.lastError : '', /ECONNREFUSED/);
+  assert.equal(result.ready === false && result.lastError, `connect ECONNREFUSED 127.0.0.1:${port}`);
 });
 
 test('waitForHttpReady waits for a 2xx', async (t) => {
@@ -125,4 +125,11 @@ test('findExecutable searches PATH in order', () => {
   assert.equal(findExecutable(['sh'], '/nonexistent'), undefined);
   assert.equal(findExecutable(['/bin/sh'], ''), '/bin/sh');
   assert.equal(findExecutable(['/etc/passwd'], ''), undefined, 'not executable');
+});
+
+test('formatHostPort brackets IPv6 hosts', () => {
+  assert.equal(formatHostPort('127.0.0.1', 9090), '127.0.0.1:9090');
+  assert.equal(formatHostPort('localhost', 9090), 'localhost:9090');
+  assert.equal(formatHostPort('::1', 46100), '[::1]:46100');
+  assert.equal(formatHostPort('fe80::1', 80), '[fe80::1]:80');
 });

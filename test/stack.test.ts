@@ -220,7 +220,8 @@ test('unresponsive part times out', async (t) => {
     executables: { 'node-exporter': silentExporter },
     onProgress: (message) => progress.push(message),
   }), assertSrekitError('STARTUP_TIMEOUT', new RegExp('^node-exporter was not ready at '
-    + `http://127\\.0\\.0\\.1:${ports.nodeExporter}/metrics after 1\\.5s \\(ECONNREFUSED.*\\); `
+    + `http://127\\.0\\.0\\.1:${ports.nodeExporter}/metrics after 1\\.5s `
+    + `\\(connect ECONNREFUSED 127\\.0\\.0\\.1:${ports.nodeExporter}\\); `
     + 'its log .*node-exporter\\.log is empty[\\s\\S]*--timeout')));
 
   const started = startedPids(progress);

@@ -229,10 +229,17 @@ function describeFetchError(error: unknown): string {
   if (error.name === 'TimeoutError') return 'timed out';
   const cause: unknown = error.cause;
   if (cause instanceof Error) {
+    // Node's messages usually start with the code already, as in
+    // "connect ECONNREFUSED 127.0.0.1:9090", so the code is added only when missing.
     const code = (cause as NodeJS.ErrnoException).code;
-    return code ? `${code} (${cause.message})` : cause.message;
+    return code && !cause.message.includes(code) ? `${code} (${cause.message})` : cause.message;
   }
   return error.message;
+}
+
+/** Formats a TCP address as `host:port`, with an IPv6 host in brackets: `[::1]:9090`. */
+export function formatHostPort(host: string, port: number): string {
+  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
 }
 
 /** Returns true when a TCP server could listen on `port` at `host` right now. */

@@ -4,7 +4,9 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
+import { run } from '../cli.js';
 import { createLogger } from '../common/logger.js';
+import { captureIo } from '../../test/helpers/io.js';
 import { startReceiver, type ReceivedNotification, type RunningReceiver } from './receiver.js';
 
 const silent = new Writable({ write: (_chunk, _encoding, done) => done() });
@@ -98,4 +100,20 @@ test('receiver answers its readiness check', async () => {
   await withReceiver(async (receiver) => {
     assert.equal((await fetch(`${receiver.url}/-/ready`)).status, 200);
   });
+});
+
+test('receiver reports a busy IPv6 port', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'srekit-receiver-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const file = join(dir, 'notifications.jsonl');
+  const first = await startReceiver({ host: '::1', port: 0, file, logger: createLogger('test', silent) });
+  t.after(() => first.close());
+  const port = Number(new URL(first.url).port);
+  assert.equal(first.url, `http://[::1]:${port}`);
+
+  const io = captureIo();
+  const code = await run(['stack', 'receiver', '--host', '::1', '--port', String(port), '--file', file], io);
+  assert.equal(code, 1);
+  assert.match(io.err(), new RegExp('error: could not start the alert receiver: '
+    + `port \\[::1\\]:${port} is already in use \\[PORT_IN_USE\\]`));
 });

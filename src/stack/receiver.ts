@@ -2,8 +2,10 @@ import { appendFile, mkdir, readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { basename, dirname, join } from 'node:path';
-import { isSystemError } from '../common/errors.js';
+import { SrekitError, isSystemError } from '../common/errors.js';
+import { describeFileError, isPathError } from '../common/files.js';
 import type { Logger } from '../common/logger.js';
+import { formatHostPort } from '../common/process.js';
 
 /** The webhook paths the receiver accepts, one per Alertmanager receiver. */
 export const receiverNames = ['page', 'warn', 'ticket'] as const;
@@ -50,7 +52,13 @@ class HttpError extends Error {
  * GET /notifications.
  */
 export async function startReceiver(options: ReceiverOptions): Promise<RunningReceiver> {
-  await mkdir(dirname(options.file), { recursive: true });
+  try {
+    await mkdir(dirname(options.file), { recursive: true });
+  } catch (error) {
+    if (!isPathError(error)) throw error;
+    throw new SrekitError('INVALID_INPUT', `invalid --file ${options.file}: cannot create its `
+      + `directory: ${describeFileError(error)}`, { hint: 'pass a file in a writable directory' });
+  }
   // Appends run one after another, so concurrent deliveries never interleave lines.
   let appending = Promise.resolve();
   const record = (notification: ReceivedNotification): Promise<void> => {
@@ -70,11 +78,11 @@ export async function startReceiver(options: ReceiverOptions): Promise<RunningRe
     });
   });
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (error) => reject(listenError(error, options.host, options.port)));
     server.listen({ host: options.host, port: options.port, exclusive: true }, resolve);
   });
   const { port } = server.address() as AddressInfo;
-  const url = `http://${options.host.includes(':') ? `[${options.host}]` : options.host}:${port}`;
+  const url = `http://${formatHostPort(options.host, port)}`;
   options.logger.info({ url, file: options.file }, 'receiver listening');
   return {
     url,
@@ -83,6 +91,24 @@ export async function startReceiver(options: ReceiverOptions): Promise<RunningRe
       server.closeAllConnections();
     }),
   };
+}
+
+/** Turns the errors of a listen call that come from its address into SrekitErrors. */
+function listenError(error: Error, host: string, port: number): Error {
+  const address = formatHostPort(host, port);
+  if (isSystemError(error, 'EADDRINUSE')) {
+    return new SrekitError('PORT_IN_USE',
+      `could not start the alert receiver: port ${address} is already in use`, {
+        hint: 'stop what listens there, or pass another --port',
+      });
+  }
+  if (isSystemError(error, 'EADDRNOTAVAIL') || isSystemError(error, 'ENOTFOUND')) {
+    return new SrekitError('INVALID_INPUT',
+      `invalid --host ${host}: no network interface of this machine has that address`, {
+        hint: 'pass a local address, such as 127.0.0.1 or ::1',
+      });
+  }
+  return error;
 }
 
 async function handle(
