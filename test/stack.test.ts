@@ -280,7 +280,8 @@ test('busy port is reported before any start', async (t) => {
   const progress: string[] = [];
   const onProgress = (message: string) => progress.push(message);
   await assert.rejects(startStack({ ...fastStack, workdir, ports, onProgress }),
-    assertSrekitError('PORT_IN_USE', new RegExp(`port ${ports.service} \\(service\\) already in use`)));
+    assertSrekitError('PORT_IN_USE',
+      new RegExp(`port 127\\.0\\.0\\.1:${ports.service} \\(service\\) is already in use`)));
   assert.deepEqual(progress, []);
   assert.equal(await readStackStatus(workdir), undefined);
 });

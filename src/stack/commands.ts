@@ -1,4 +1,4 @@
-import { Option, type Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import type { Writable } from 'node:stream';
 import {
   parseDurationSeconds, parsePort, type CommandContext, type RegisterCommands,
@@ -62,8 +62,9 @@ function registerUp(stack: Command, context: CommandContext): void {
       .choices(['production', 'gameday']).default('production'))
     .addOption(workdirOption())
     .option('--base-port <port>', 'first of the six consecutive ports', parsePort, defaultBasePort)
-    .addOption(new Option('--timeout <duration>', 'time each part may take to become ready')
-      .argParser(parseDurationSeconds).default(30, '30s'))
+    .addOption(new Option('--timeout <duration>', 'time each part may take to become ready: '
+      + 'more than 0, in seconds, or with a unit ms, s, m or h')
+      .argParser(parsePositiveDuration).default(30, '30s'))
     .option('--json', 'print one JSON object per line, tagged with "type"')
     .addHelpText('after', `
 Examples:
@@ -72,19 +73,22 @@ Examples:
 
 Exit status:
   0   every part is ready
-  1   the stack runs already, a binary or port is missing, or a part failed
-      to start (what was started is stopped again)
-  2   bad usage`)
+  1   the stack runs already, a binary is missing, a port is in use, or a
+      part failed to start (what was started is stopped again, and its logs
+      stay in the workdir)
+  2   bad usage, an invalid --workdir or an invalid state file`)
     .action(async (options: UpOptions) => runUp(options, context));
 }
 
 async function runUp(options: UpOptions, context: CommandContext): Promise<void> {
   const { io } = context;
   const controller = new AbortController();
+  // The handlers stay until startStack returns, so a second Ctrl-C does
+  // not kill the process while it stops the parts it started.
   const interrupt = (signal: NodeJS.Signals) => controller.abort(new SrekitError('INTERRUPTED',
     `stack up was interrupted by ${signal}; the parts it had started are stopped again`));
-  process.once('SIGINT', interrupt);
-  process.once('SIGTERM', interrupt);
+  process.on('SIGINT', interrupt);
+  process.on('SIGTERM', interrupt);
   try {
     await startStack({
       workdir: options.workdir,
@@ -111,7 +115,8 @@ function registerStatus(stack: Command, context: CommandContext): void {
     .addHelpText('after', `
 Exit status:
   0   every part is ready
-  1   the stack is not running, or some part is not ready`)
+  1   the stack is not running, or some part is not ready
+  2   bad usage, an invalid --workdir or an invalid state file`)
     .action(async (options: StatusOptions) => {
       const status = await readStackStatus(options.workdir);
       if (!status) throw notRunning(options.workdir);
@@ -129,11 +134,14 @@ function registerDown(stack: Command, context: CommandContext): void {
   stack.command('down')
     .description('stop every part of the local stack; logs and data stay in the workdir')
     .addOption(workdirOption())
-    .addOption(new Option('--grace <duration>', 'time between SIGTERM and SIGKILL')
+    .addOption(new Option('--grace <duration>', 'time between SIGTERM and SIGKILL: in seconds, '
+      + 'or with a unit ms, s, m or h; 0 sends SIGKILL right after SIGTERM')
       .argParser(parseDurationSeconds).default(10, '10s'))
     .addHelpText('after', `
 Exit status:
-  0   every part is stopped, or the stack was not running`)
+  0   every part is stopped, or the stack was not running
+  1   a part survived SIGKILL or could not be signalled
+  2   bad usage, an invalid --workdir or an invalid state file`)
     .action(async (options: DownOptions) => {
       const { io } = context;
       const report = await stopStack(options.workdir, {
@@ -171,6 +179,15 @@ function registerReceiver(stack: Command, context: CommandContext): void {
       logger.info({ signal }, 'receiver stopping');
       await receiver.close();
     });
+}
+
+/** Parses a duration like {@link parseDurationSeconds}, rejecting 0. */
+function parsePositiveDuration(value: string): number {
+  const seconds = parseDurationSeconds(value);
+  if (seconds <= 0) {
+    throw new InvalidArgumentError('it must be more than 0, such as 30 (seconds) or 2m');
+  }
+  return seconds;
 }
 
 function notRunning(workdir: string): SrekitError {

@@ -1,5 +1,8 @@
+import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { SrekitError } from '../common/errors.js';
+import { describeFileError, isPathError, nearestExisting } from '../common/files.js';
 
 /** The repository this module belongs to (src/stack and dist/src/stack are three levels down). */
 const repositoryRoot = fileURLToPath(new URL('../../../', import.meta.url));
@@ -58,4 +61,48 @@ export function stackLayout(workdir: string): StackLayout {
 /** Returns the log file of component `name`. */
 export function logFileOf(layout: StackLayout, name: string): string {
   return join(layout.logDir, `${name}.log`);
+}
+
+/**
+ * Throws INVALID_INPUT when `workdir` is empty, or when it or one of its
+ * parents is a file. Changes nothing on disk.
+ */
+export async function assertValidWorkdir(workdir: string): Promise<void> {
+  if (workdir === '') {
+    throw new SrekitError('INVALID_INPUT', 'invalid --workdir: empty', {
+      hint: `pass a directory, or leave --workdir out to use ${defaultWorkdir}`,
+    });
+  }
+  let existing: { path: string; isDirectory: boolean };
+  try {
+    existing = await nearestExisting(workdir);
+  } catch (error) {
+    if (!isPathError(error)) throw error;
+    throw invalidWorkdir(workdir, `cannot read it: ${describeFileError(error)}`);
+  }
+  if (existing.isDirectory) return;
+  const root = resolve(workdir);
+  throw invalidWorkdir(workdir, existing.path === root
+    ? 'it is a file, not a directory'
+    : `${existing.path} is a file, not a directory`);
+}
+
+/**
+ * Creates the working directory and its parents as needed. Returns the first
+ * directory it created, whose removal undoes the call, or undefined when the
+ * working directory existed.
+ */
+export async function createWorkdir(layout: StackLayout): Promise<string | undefined> {
+  try {
+    return await mkdir(layout.workdir, { recursive: true });
+  } catch (error) {
+    if (!isPathError(error)) throw error;
+    throw invalidWorkdir(layout.workdir, `cannot create it: ${describeFileError(error)}`);
+  }
+}
+
+function invalidWorkdir(workdir: string, reason: string): SrekitError {
+  return new SrekitError('INVALID_INPUT', `invalid --workdir ${resolve(workdir)}: ${reason}`, {
+    hint: 'pass a directory, or a path where srekit can create one',
+  });
 }

@@ -34,6 +34,16 @@ const portOffsets: Record<keyof StackPorts, number> = {
   receiver: 5,
 };
 
+/** The name of each listener in messages and help text. */
+export const listenerLabels: Record<keyof StackPorts, string> = {
+  prometheus: 'prometheus',
+  alertmanager: 'alertmanager',
+  nodeExporter: 'node-exporter',
+  service: 'service',
+  serviceAdmin: 'service admin API',
+  receiver: 'alert receiver',
+};
+
 /** Every listener of the stack, in the order of their ports. */
 export const listenerNames = Object.keys(portOffsets) as Array<keyof StackPorts>;
 

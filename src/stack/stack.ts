@@ -2,8 +2,8 @@ import { mkdir, open, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { SrekitError } from '../common/errors.js';
 import {
-  isPortFree, isProcessRunning, processStartTime, spawnDetached, stopProcessGroup,
-  waitForHttpReady, type ReadyResult, type StopOutcome,
+  formatHostPort, isPortFree, isProcessRunning, processStartTime, spawnDetached,
+  stopProcessGroup, waitForHttpReady, type ReadyResult, type StopOutcome,
 } from '../common/process.js';
 import { getProfile, type Profile } from '../slo/index.js';
 import {
@@ -11,9 +11,11 @@ import {
   type ComponentName, type Executables, type LaunchContext,
 } from './components.js';
 import { renderStackConfigs } from './configs.js';
-import { logFileOf, stackLayout, type StackLayout } from './layout.js';
 import {
-  endpointsFor, listenerNames, resolvePorts, stackHost,
+  assertValidWorkdir, createWorkdir, logFileOf, stackLayout, type StackLayout,
+} from './layout.js';
+import {
+  endpointsFor, listenerLabels, listenerNames, resolvePorts, stackHost,
   type StackEndpoints, type StackPorts,
 } from './ports.js';
 import {
@@ -76,32 +78,50 @@ const defaultStopGraceMs = 10_000;
  * node-exporter, the service with fault injection, Alertmanager and
  * Prometheus, each in its own process group on loopback, with configs
  * rendered for the profile. Resolves when every component is ready; the
- * processes keep running after the caller exits. On failure, stops whatever
- * it started before rejecting.
+ * processes keep running after the caller exits.
+ *
+ * Every input, the ports and an earlier stack in the same working directory
+ * are checked before anything is written. On a later failure it stops
+ * whatever it started. When no component ran, it also removes what it
+ * created in the working directory, and the directory itself if it created
+ * that. Otherwise the logs stay for the user to read, and the error's hint
+ * names their directory.
  *
  * Throws SrekitError with MISSING_BINARY, STACK_ALREADY_RUNNING,
- * PORT_IN_USE, STARTUP_TIMEOUT or INVALID_INPUT.
+ * PORT_IN_USE, STARTUP_TIMEOUT, INVALID_INPUT or INVALID_CONFIG.
  */
 export async function startStack(options: StartStackOptions): Promise<Stack> {
   const profile = getProfile(options.profile);
   const ports = resolvePorts(options.ports);
+  const readyTimeoutMs = options.readyTimeoutMs ?? defaultReadyTimeoutMs;
+  const stopGraceMs = options.stopGraceMs ?? defaultStopGraceMs;
+  assertDurations(readyTimeoutMs, stopGraceMs);
   const env = options.env ?? process.env;
   const executables = resolveExecutables(env.PATH ?? '', options.executables);
+  await assertValidWorkdir(options.workdir);
   const layout = stackLayout(options.workdir);
   const progress = options.onProgress ?? (() => undefined);
 
-  await mkdir(layout.workdir, { recursive: true });
+  const earlier = await readState(layout);
+  if (earlier && (runningComponents(earlier).length > 0 || ownerRunning(earlier))) {
+    throw alreadyRunning(layout, earlier);
+  }
+  await assertPortsFree(ports);
+
+  const createdDirectory = await createWorkdir(layout);
+  // From here on, a failure must undo what was written. claimWorkdir
+  // removes nothing on failure, because then another `up` may own the
+  // directory.
   const state = await claimWorkdir(layout, profile, ports, progress);
   const stack = new RunningStack(layout, state, profile, {
     launch: { layout, ports, executables, nodePath: process.execPath },
     env,
     progress,
-    readyTimeoutMs: options.readyTimeoutMs ?? defaultReadyTimeoutMs,
-    stopGraceMs: options.stopGraceMs ?? defaultStopGraceMs,
+    readyTimeoutMs,
+    stopGraceMs,
     signal: options.signal,
   });
   try {
-    await assertPortsFree(ports);
     await prepareWorkdir(layout);
     await renderStackConfigs({ layout, profile, ports });
     for (const name of componentNames) {
@@ -109,26 +129,81 @@ export async function startStack(options: StartStackOptions): Promise<Stack> {
       await stack.startComponent(name);
     }
   } catch (error) {
-    if (Object.keys(state.components).length > 0) {
-      progress('startup failed: stopping what was started');
-    }
-    try {
-      await stack.down();
-    } catch (cleanupError) {
-      // Report the startup error, which came first; the state file still
-      // lists what is left, so `down` can retry.
-      const detail = cleanupError instanceof Error ? cleanupError.message : String(cleanupError);
-      progress(`${detail}; run \`srekit stack down --workdir ${layout.workdir}\``);
-    }
-    throw error;
+    throw await undoStart({ stack, layout, state, createdDirectory, progress }, error);
   }
   return stack;
+}
+
+function assertDurations(readyTimeoutMs: number, stopGraceMs: number): void {
+  if (!(readyTimeoutMs > 0)) {
+    throw new SrekitError('INVALID_INPUT',
+      `invalid ready timeout ${readyTimeoutMs} ms: it must be more than 0`);
+  }
+  if (!(stopGraceMs >= 0)) {
+    throw new SrekitError('INVALID_INPUT',
+      `invalid stop grace period ${stopGraceMs} ms: it must be 0 or more`);
+  }
+}
+
+/** What {@link startStack} has set up once it claimed the working directory. */
+interface StartedStack {
+  stack: Stack;
+  layout: StackLayout;
+  state: StackState;
+  /** The first directory that `up` created for the workdir, if it created any. */
+  createdDirectory: string | undefined;
+  progress: (message: string) => void;
+}
+
+/**
+ * Stops what a failed start started and returns the error to throw. When no
+ * component ran, the files the start wrote are removed as well. When one
+ * did, they stay, and the returned error names the log directory.
+ */
+async function undoStart(started: StartedStack, error: unknown): Promise<unknown> {
+  const { stack, layout, state, createdDirectory, progress } = started;
+  const ran = Object.keys(state.components).length > 0;
+  if (ran) progress('startup failed: stopping what was started');
+  try {
+    await stack.down();
+  } catch (cleanupError) {
+    // Report the startup error, which came first. The state file still
+    // lists what is left, so `down` can retry, and nothing is removed.
+    const detail = cleanupError instanceof Error ? cleanupError.message : String(cleanupError);
+    progress(`${detail}; run \`srekit stack down --workdir ${layout.workdir}\``);
+    return error;
+  }
+  if (!ran) {
+    await removeStartFiles(layout, createdDirectory);
+    return error;
+  }
+  if (!(error instanceof SrekitError)) return error;
+  const logs = `the logs of the parts that ran stay in ${layout.logDir}`;
+  return new SrekitError(error.code, error.message, {
+    hint: error.hint === undefined ? logs : `${error.hint}; ${logs}`,
+    cause: error,
+  });
+}
+
+/** Removes what `up` wrote in the working directory, or the directory it created. */
+async function removeStartFiles(
+  layout: StackLayout,
+  createdDirectory: string | undefined,
+): Promise<void> {
+  if (createdDirectory !== undefined) {
+    await rm(createdDirectory, { recursive: true, force: true });
+    return;
+  }
+  for (const directory of [layout.configDir, layout.dataDir, layout.logDir]) {
+    await rm(directory, { recursive: true, force: true });
+  }
 }
 
 /**
  * Stops every component recorded in the state file of `workdir` (SIGTERM,
  * then SIGKILL after `graceMs`) and removes the file. Works after a crashed
  * `up` as well, because each component is recorded as soon as it starts.
+ * Throws INVALID_INPUT for an empty `workdir` or one below a file.
  * NOTE: an `up` that is still starting parts in another process is not
  * stopped, so it may start further parts after this returns.
  */
@@ -136,6 +211,7 @@ export async function stopStack(
   workdir: string,
   options: { graceMs?: number; onProgress?: (message: string) => void } = {},
 ): Promise<StopReport> {
+  await assertValidWorkdir(workdir);
   const layout = stackLayout(workdir);
   const state = await readState(layout);
   if (!state) return { found: false, stopped: [] };
@@ -215,13 +291,15 @@ function alreadyRunning(layout: StackLayout, state: StackState | undefined): Sre
 async function assertPortsFree(ports: StackPorts): Promise<void> {
   const busy: string[] = [];
   for (const name of listenerNames) {
-    if (!(await isPortFree(ports[name], stackHost))) busy.push(`${ports[name]} (${name})`);
+    if (!(await isPortFree(ports[name], stackHost))) {
+      busy.push(`${formatHostPort(stackHost, ports[name])} (${listenerLabels[name]})`);
+    }
   }
   if (busy.length === 0) return;
-  throw new SrekitError('PORT_IN_USE',
-    `could not start the local stack: port ${busy.join(', ')} already in use on ${stackHost}`, {
-      hint: 'stop what listens there, or choose other ports with --base-port',
-    });
+  const subject = busy.length === 1 ? `port ${busy.join('')} is` : `ports ${busy.join(', ')} are`;
+  throw new SrekitError('PORT_IN_USE', `could not start the local stack: ${subject} already in use`, {
+    hint: 'stop what listens there, or choose other ports with --base-port',
+  });
 }
 
 // Each `up` starts from empty data and logs, so alerts and notifications of

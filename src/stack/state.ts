@@ -52,6 +52,7 @@ export async function readState(layout: StackLayout): Promise<StackState | undef
     text = await readFile(layout.stateFile, 'utf8');
   } catch (error) {
     if (isSystemError(error, 'ENOENT')) return undefined;
+    if (isSystemError(error, 'EISDIR')) throw corruptState(layout, 'it is a directory');
     throw error;
   }
   let parsed: unknown;

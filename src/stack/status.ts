@@ -1,6 +1,6 @@
 import { isProcessRunning, probeHttp } from '../common/process.js';
 import { componentNames, componentSpecs, type ComponentName } from './components.js';
-import { logFileOf, stackLayout } from './layout.js';
+import { assertValidWorkdir, logFileOf, stackLayout } from './layout.js';
 import { endpointsFor, type StackEndpoints, type StackPorts } from './ports.js';
 import { ownerRunning, readState } from './state.js';
 
@@ -35,9 +35,11 @@ export interface StackStatus {
 
 /**
  * Reads the state of the stack in `workdir` and probes each component.
- * Returns undefined when no stack runs there.
+ * Returns undefined when no stack runs there. Throws INVALID_INPUT for an
+ * empty `workdir` or one below a file.
  */
 export async function readStackStatus(workdir: string): Promise<StackStatus | undefined> {
+  await assertValidWorkdir(workdir);
   const layout = stackLayout(workdir);
   const state = await readState(layout);
   if (!state) return undefined;
