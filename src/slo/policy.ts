@@ -78,7 +78,7 @@ const highErrorRatio = defineAlert({
     'and',
     `sum by (job) (rate(http_requests_total[${ratio}])) >= ${minRequestRate}`,
   ].join('\n'),
-  summary: () => '{{ $labels.job }} answers {{ $value | humanizePercentage }} of requests with 5xx',
+  summary: () => '{{ $labels.job }} returns 5xx for {{ $value | humanizePercentage }} of requests',
   description: (durations) => `More than ${errorRatioThreshold * 100}% of the requests to `
     + `{{ $labels.job }} failed with a 5xx status over the last ${durations.ratio}, `
     + `with at least ${minRequestRate} request per second. Users see these errors.`,
