@@ -167,7 +167,29 @@ test('stack runs, reports, routes alerts and stops', async (t) => {
     }
     const served = (await (await fetch(`${stack.endpoints.receiver}/notifications`)).json()) as
       Array<{ receiver: string }>;
-    assert.deepEqual(served.map((notification) => notification.receiver).sort(), ['page', 'ticket']);
+    // The Watchdog heartbeat arrives at its own receiver all along.
+    const bySeverity = served.filter((notification) => notification.receiver !== 'deadmansswitch');
+    assert.deepEqual(bySeverity.map((notification) => notification.receiver).sort(), ['page', 'ticket']);
+  });
+
+  await t.test('watchdog routes to the dead man\'s switch', async () => {
+    // Posted directly, because the stack's Prometheus fires Watchdog before it
+    // has discovered Alertmanager and resends only after its 1m resend delay.
+    const watchdog = [{ labels: { alertname: 'Watchdog', severity: 'none' } }];
+    const response = await fetch(`${stack.endpoints.alertmanager}/api/v2/alerts`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(watchdog),
+    });
+    assert.equal(response.status, 200);
+
+    const heartbeat = await eventually('the Watchdog heartbeat', async () => {
+      const all = await readNotifications(stackLayout(workdir).notificationsFile);
+      return all.find((notification) => notification.receiver === 'deadmansswitch');
+    });
+    const payload = heartbeat.payload as { alerts?: Array<{ labels: Record<string, string> }> };
+    assert.deepEqual(payload.alerts?.map((alert) => alert.labels.alertname), ['Watchdog']);
+    assert.equal(payload.alerts?.[0]?.labels.severity, 'none');
   });
 
   await stack.down();

@@ -1,5 +1,5 @@
 import { SrekitError } from '../common/errors.js';
-import { scaleAlerts, type Profile, type ScaledAlert } from '../slo/index.js';
+import { routeTiming, scaleAlerts, type Profile, type ScaledAlert } from '../slo/index.js';
 import { startStack, type Stack, type StackPorts } from '../stack/index.js';
 import type { AlertTiming } from './expectations.js';
 import { runScenarios, type GamedayEvent } from './gameday.js';
@@ -82,7 +82,7 @@ function find(alerts: ScaledAlert[], name: string): ScaledAlert {
 }
 
 function timingOf(alert: ScaledAlert, profile: Profile): AlertTiming {
-  const route = profile.notifications[alert.severity];
+  const route = routeTiming(profile, alert.severity);
   const timing: AlertTiming = {
     scrapeInterval: profile.scrapeInterval,
     evaluationInterval: profile.evaluationInterval,

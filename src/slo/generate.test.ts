@@ -57,6 +57,16 @@ test('alerts --json lists scaled alerts', async () => {
   const io = captureIo();
   assert.equal(await run(['slo', 'alerts', '--profile', 'gameday', '--json'], io), 0);
   const lines = io.out().trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
-  assert.deepEqual(lines.map((line) => [line.type, line.name, line.for]),
-    [['alert', 'InstanceDown', 3], ['alert', 'HighErrorRatio', 6]]);
+  assert.deepEqual(lines.map((line) => [line.type, line.name, line.for]), [
+    ['alert', 'InstanceDown', 3],
+    ['alert', 'HighErrorRatio', 6],
+    ['alert', 'HighLatencyP95', 15],
+    ['alert', 'DiskWillFillIn4Hours', 90],
+    ['alert', 'HighCpuUsage', 30],
+    ['alert', 'HighMemoryUsage', 30],
+    ['alert', 'Watchdog', 0],
+    ['alert', 'PrometheusConfigReloadFailed', 30],
+    ['alert', 'AlertmanagerConfigReloadFailed', 30],
+    ['alert', 'TargetScrapeFailing', 15],
+  ]);
 });

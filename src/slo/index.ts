@@ -6,12 +6,18 @@ export { registerSloCommands } from './commands.js';
 export { formatDuration, parseDuration } from './duration.js';
 export { committedRulesPath, checkRulesFile, writeRulesFile } from './generate.js';
 export type { RulesFileState } from './generate.js';
-export { alertPolicy, errorRatioThreshold, minRequestRate } from './policy.js';
+export { alertPolicy, errorRatioThreshold, latencyP95Threshold, minRequestRate } from './policy.js';
+export {
+  cpuBusyThreshold, diskAvailableThreshold, memoryAvailableThreshold, pseudoFilesystemTypes,
+} from './host-alerts.js';
+export { scrapeSuccessThreshold } from './monitoring-alerts.js';
 export type { AlertDefinition } from './policy.js';
 export {
-  gamedayProfile, getProfile, productionProfile, profiles, severities,
+  gamedayProfile, getProfile, productionProfile, profiles, routeTiming, severities,
 } from './profiles.js';
-export type { NotificationTiming, Profile, ProfileName, Severity } from './profiles.js';
+export type {
+  NotificationTiming, Profile, ProfileName, Severity, SeverityLabel,
+} from './profiles.js';
 export { renderRules, ruleGroupName } from './rules.js';
 export type { RenderRulesOptions } from './rules.js';
 export { defaultRunbookBaseUrl, scaleAlerts } from './scale.js';

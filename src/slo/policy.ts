@@ -1,35 +1,12 @@
-import type { Severity } from './profiles.js';
+import { defineAlert, type AlertDefinition } from './alert-definition.js';
+import { hostAlerts } from './host-alerts.js';
+import { monitoringAlerts } from './monitoring-alerts.js';
 
-/** The formatted durations an alert's text may use: its windows and its `for`. */
-export type DurationTexts<W extends string> = Record<W | 'for', string>;
-
-/**
- * One alert of the policy, written for the production profile. Rendering for
- * another profile scales `windows` and `for`, then builds the expression and
- * the annotations from the scaled values.
- */
-export interface AlertDefinition<W extends string = string> {
-  name: string;
-  severity: Severity;
-  /** Range-vector windows of the expression, in seconds, by name. */
-  windows: Record<W, number>;
-  /** How long the expression must hold before the alert fires, in seconds. */
-  for: number;
-  /** The runbook for the responder: a file name under docs/runbooks. */
-  runbook: string;
-  /** Builds the PromQL expression from the windows formatted as durations. */
-  expression(windows: Record<W, string>): string;
-  /** Builds the `summary` annotation, which may use Prometheus templates. */
-  summary(durations: DurationTexts<W>): string;
-  /** Builds the `description` annotation, which may use Prometheus templates. */
-  description(durations: DurationTexts<W>): string;
-  /** For alerts on an error ratio: the window it is computed over and its limits. */
-  ratio?: { window: W; threshold: number; minRequestRate: number };
-}
+export type { AlertDefinition, DurationTexts } from './alert-definition.js';
 
 /**
- * Requests per second below which the error ratio does not page. Under it the
- * ratio rests on too few requests: with 19 requests in a window, one failure
+ * Requests per second below which the error ratio and the latency alerts stay
+ * quiet. Under it the ratio rests on too few requests: with 19 requests in a window, one failure
  * is already above 5%. At 1 request per second a page needs more than 30
  * failed requests in the ten-minute window, and 2 in the game day's 30-second
  * window, so a single failure never pages in either profile. A service that
@@ -39,11 +16,6 @@ export const minRequestRate = 1;
 
 /** Share of requests failing with 5xx above which the error ratio pages. */
 export const errorRatioThreshold = 0.05;
-
-/** Captures the window names of a definition so its expression is type checked. */
-function defineAlert<W extends string>(definition: AlertDefinition<W>): AlertDefinition<W> {
-  return definition;
-}
 
 const instanceDown = defineAlert({
   name: 'InstanceDown',
@@ -84,5 +56,33 @@ const highErrorRatio = defineAlert({
     + `with at least ${minRequestRate} request per second. Users see these errors.`,
 });
 
+/** Latency in seconds above which the p95 of a service's requests warns. */
+export const latencyP95Threshold = 0.5;
+
+const highLatencyP95 = defineAlert({
+  name: 'HighLatencyP95',
+  severity: 'warn',
+  windows: { latency: 600 },
+  // The ten-minute window already contains any burst that could push the
+  // p95 over. Five more minutes make it a sustained slowdown, which a
+  // warning can wait for.
+  for: 300,
+  runbook: 'high-latency-p95.md',
+  expression: ({ latency }) => [
+    'histogram_quantile(0.95,',
+    `  sum by (job, le) (rate(http_request_duration_seconds_bucket[${latency}]))`,
+    `) > ${latencyP95Threshold}`,
+    'and',
+    `sum by (job) (rate(http_requests_total[${latency}])) >= ${minRequestRate}`,
+  ].join('\n'),
+  summary: () => '5% of requests to {{ $labels.job }} take longer than '
+    + '{{ $value | humanizeDuration }}',
+  description: (durations) => `The 95th percentile of request latency of {{ $labels.job }} `
+    + `over the last ${durations.latency} is above ${latencyP95Threshold * 1000} ms, with `
+    + `at least ${minRequestRate} request per second. One request in twenty or more is slow.`,
+});
+
 /** The alert policy: every alert srekit defines, as written for production. */
-export const alertPolicy: readonly AlertDefinition[] = [instanceDown, highErrorRatio];
+export const alertPolicy: readonly AlertDefinition[] = [
+  instanceDown, highErrorRatio, highLatencyP95, ...hostAlerts, ...monitoringAlerts,
+];

@@ -1,7 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { formatDuration, parseDuration } from './duration.js';
-import { gamedayProfile, getProfile, productionProfile, type Profile } from './profiles.js';
+import {
+  gamedayProfile, getProfile, productionProfile, routeTiming, type Profile,
+} from './profiles.js';
 import { renderRules } from './rules.js';
 import { scaleAlerts, type ScaledAlert } from './scale.js';
 
@@ -36,6 +38,27 @@ test('gameday divides windows and for by 20', () => {
   assert.match(instanceDown.annotations.description, /for at least 3s/);
 });
 
+test('disk prediction horizon scales as a number', () => {
+  const production = alertNamed(scaleAlerts(productionProfile), 'DiskWillFillIn4Hours');
+  const gameday = alertNamed(scaleAlerts(gamedayProfile), 'DiskWillFillIn4Hours');
+  assert.deepEqual(production.windows, { trend: 21_600, horizon: 14_400 });
+  assert.match(production.expression, /\[6h\], 14400\) < 0/);
+  assert.equal(production.for, 1_800);
+  assert.deepEqual(gameday.windows, { trend: 1_080, horizon: 720 });
+  assert.match(gameday.expression, /\[18m\], 720\) < 0/);
+  assert.match(gameday.annotations.summary, /will fill within 12m$/);
+  assert.equal(gameday.for, 90);
+});
+
+test('watchdog fires at once without severity', () => {
+  const watchdog = alertNamed(scaleAlerts(gamedayProfile), 'Watchdog');
+  assert.equal(watchdog.expression, 'vector(1)');
+  assert.equal(watchdog.for, 0);
+  assert.deepEqual(watchdog.labels, { severity: 'none' });
+  assert.deepEqual(routeTiming(gamedayProfile, 'none'), gamedayProfile.heartbeat);
+  assert.deepEqual(routeTiming(gamedayProfile, 'warn'), gamedayProfile.notifications.warn);
+});
+
 test('scaling stops at the floors', () => {
   // 600 s / 1000 rounds up to 1 s, below 4 scrapes of 5 s.
   const fast: Profile = {
@@ -51,7 +74,7 @@ test('every alert carries severity, summary and runbook', () => {
     assert.equal(alert.labels.severity, alert.severity);
     assert.ok(alert.annotations.summary.length > 0, `${alert.name} has no summary`);
     assert.ok(alert.annotations.description.length > 0, `${alert.name} has no description`);
-    assert.match(alert.annotations.runbook_url, /^https:\/\/runbooks\.test\/x\/[a-z-]+\.md$/);
+    assert.match(alert.annotations.runbook_url, /^https:\/\/runbooks\.test\/x\/[a-z0-9-]+\.md$/);
   }
 });
 

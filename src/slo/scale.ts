@@ -1,6 +1,6 @@
 import { formatDuration } from './duration.js';
 import { alertPolicy, type AlertDefinition } from './policy.js';
-import type { Profile, Severity } from './profiles.js';
+import type { Profile, SeverityLabel } from './profiles.js';
 
 /**
  * Base URL of the runbooks in rendered rules. The kit has no hosted
@@ -13,16 +13,16 @@ export const defaultRunbookBaseUrl = 'docs/runbooks/';
 /** An alert of the policy with every duration scaled for one profile. */
 export interface ScaledAlert {
   name: string;
-  severity: Severity;
+  severity: SeverityLabel;
   /** The PromQL expression with the scaled windows. */
   expression: string;
   /** Seconds the expression must hold before the alert fires. */
   for: number;
   /** Seconds the alert keeps firing after the expression stops holding: 0, unused so far. */
   keepFiringFor: number;
-  /** Range-vector windows of the expression, in seconds, by name. */
+  /** Durations of the expression (windows, prediction horizons), in seconds, by name. */
   windows: Record<string, number>;
-  labels: { severity: Severity };
+  labels: { severity: SeverityLabel };
   annotations: { summary: string; description: string; runbook_url: string };
   /** For ratio alerts: the scaled window in seconds, the threshold and the minimum request rate. */
   ratio?: { window: number; threshold: number; minRequestRate: number };
@@ -61,7 +61,7 @@ function scaleAlert(
   const alert: ScaledAlert = {
     name: definition.name,
     severity: definition.severity,
-    expression: definition.expression(windowTexts),
+    expression: definition.expression(windowTexts, windows),
     for: forSeconds,
     keepFiringFor: 0,
     windows,

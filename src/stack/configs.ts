@@ -11,6 +11,7 @@ import { stackHost, type StackPorts } from './ports.js';
 /** The scrape job of each scraped listener, as named in monitoring/prometheus/prometheus.yml. */
 const scrapeJobs = {
   prometheus: 'prometheus',
+  alertmanager: 'alertmanager',
   node: 'nodeExporter',
   'orders-api': 'service',
 } as const satisfies Record<string, keyof StackPorts>;
@@ -91,6 +92,7 @@ function renderAlertmanagerConfig(config: Document, profile: Profile, receiverUr
 
   // Each route takes the timing of the severity its receiver stands for,
   // including the root route, whose receiver catches unknown severities.
+  // The dead man's switch takes the heartbeat timing.
   const root = config.get('route');
   if (!isMap(root)) throw invalidSource(sources.alertmanagerConfig, 'route is not a mapping');
   const routes = root.get('routes');
@@ -109,6 +111,7 @@ function timingOf(profile: Profile, receiver: string): NotificationTiming | unde
   if (receiver === 'page' || receiver === 'warn' || receiver === 'ticket') {
     return profile.notifications[receiver];
   }
+  if (receiver === 'deadmansswitch') return profile.heartbeat;
   return undefined;
 }
 

@@ -7,8 +7,11 @@ import { describeFileError, isPathError } from '../common/files.js';
 import type { Logger } from '../common/logger.js';
 import { formatHostPort } from '../common/process.js';
 
-/** The webhook paths the receiver accepts, one per Alertmanager receiver. */
-export const receiverNames = ['page', 'warn', 'ticket'] as const;
+/**
+ * The webhook paths the receiver accepts, one per Alertmanager receiver:
+ * the severities and the dead man's switch that the Watchdog heartbeat goes to.
+ */
+export const receiverNames = ['page', 'warn', 'ticket', 'deadmansswitch'] as const;
 
 /** One webhook delivery, as stored in the notifications file and served on /notifications. */
 export interface ReceivedNotification {
@@ -48,8 +51,8 @@ class HttpError extends Error {
 
 /**
  * Starts the alert receiver: an HTTP server that records Alertmanager
- * webhook deliveries on /page, /warn and /ticket, and returns them all on
- * GET /notifications.
+ * webhook deliveries on /page, /warn, /ticket and /deadmansswitch, and
+ * returns them all on GET /notifications.
  */
 export async function startReceiver(options: ReceiverOptions): Promise<RunningReceiver> {
   try {
