@@ -150,3 +150,10 @@ test('interrupted game day stops the stack', { timeout: 120_000 }, async (t) => 
   assert.equal(existsSync(join(workdir, 'stack', 'state.json')), false);
   assert.match(readFileSync(reportPath, 'utf8'), /Stopped early: srekit gameday was interrupted/);
 });
+
+test('empty workdir is rejected', async () => {
+  const io = captureIo();
+  const code = await run(['gameday', '--workdir', '', '--report', '-'], io);
+  assert.equal(code, ExitCode.usage);
+  assert.match(io.err(), /invalid --workdir: empty/);
+});

@@ -73,7 +73,7 @@ async function gamedayCommand(options: GamedayCommandOptions, context: CommandCo
   const onEvent = (event: GamedayEvent) => printEvent(io, event, options.json ?? false, started);
   if (options.report !== '-') await checkReportPath(resolve(options.report));
   const report = await runInterruptible('srekit gameday', (signal) => runGameday({
-    workdir: resolve(options.workdir),
+    workdir: options.workdir,
     profile: options.profile,
     requestsPerSecond: options.rate,
     ports: portsFromBase(options.basePort),
