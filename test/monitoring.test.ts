@@ -7,8 +7,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import {
-  alertPolicy, gamedayProfile, parseDuration, productionProfile, renderRules, type NotificationTiming,
-  type Profile,
+  alertPolicy, gamedayProfile, parseDuration, productionProfile, renderRules, scaleAlerts,
+  type NotificationTiming, type Profile,
 } from '../src/slo/index.js';
 import { portsFromBase, renderStackConfigs, stackLayout, type StackLayout } from '../src/stack/index.js';
 
@@ -111,6 +111,14 @@ test('amtool accepts the committed config', async () => {
 test('committed routes use the production timing', async () => {
   const config = parse(await readFile(committed.alertmanager, 'utf8')) as AlertmanagerConfig;
   assertRouteTiming(config, productionProfile);
+});
+
+test('every alert links its runbook', async () => {
+  for (const alert of scaleAlerts(productionProfile)) {
+    const runbook = await readFile(join(root, alert.annotations.runbook_url), 'utf8');
+    const title = runbook.split('\n', 1)[0];
+    assert.equal(title, `# ${alert.name}`, `title of ${alert.annotations.runbook_url}`);
+  }
 });
 
 test('promtool rejects a broken rule file', async (t) => {

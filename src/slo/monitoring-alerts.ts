@@ -27,7 +27,7 @@ const prometheusConfigReloadFailed = defineAlert({
   severity: 'warn',
   windows: {},
   for: 600,
-  runbook: 'config-reload-failed.md',
+  runbook: 'prometheus-config-reload-failed.md',
   expression: () => 'prometheus_config_last_reload_successful == 0',
   summary: () => 'Prometheus {{ $labels.instance }} could not load its configuration',
   description: (durations) => 'The last configuration reload of Prometheus '
@@ -40,7 +40,7 @@ const alertmanagerConfigReloadFailed = defineAlert({
   severity: 'warn',
   windows: {},
   for: 600,
-  runbook: 'config-reload-failed.md',
+  runbook: 'alertmanager-config-reload-failed.md',
   expression: () => 'alertmanager_config_last_reload_successful == 0',
   summary: () => 'Alertmanager {{ $labels.instance }} could not load its configuration',
   description: (durations) => 'The last configuration reload of Alertmanager '
