@@ -57,10 +57,10 @@ export interface Profile {
  * The timings of a real deployment. The policy's windows apply as written.
  * Pages go out 10 s after the first alert of a group, because the rule has
  * already waited its `for`. Tickets wait 2 minutes to collect related alerts.
- * The Watchdog heartbeat goes out once a minute. Alertmanager resends a group
- * only at a group_interval tick when more than repeat_interval has passed
- * since the last send, so a repeat interval equal to the group interval would
- * skip every other tick; 50 s makes every tick send.
+ * The Watchdog heartbeat goes out once a minute. Alertmanager (0.25, measured)
+ * resends a group only at a group_interval tick when more than
+ * repeat_interval has passed since the last send. A repeat interval equal to
+ * the group interval would skip every other tick, so 50 s makes every tick send.
  * monitoring/alertmanager/alertmanager.yml repeats these values, and a test
  * keeps the two equal.
  */
