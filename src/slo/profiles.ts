@@ -44,6 +44,13 @@ export interface Profile {
    * the window, and four leave room for one failed or late scrape.
    */
   minRateWindowScrapes: number;
+  /**
+   * Seconds between Prometheus's sends of a still firing alert to
+   * Alertmanager (`--rules.alert.resend-delay`). A firing alert that
+   * Prometheus could not deliver, because it had not found Alertmanager yet,
+   * arrives only at the next resend.
+   */
+  alertResendDelay: number;
   /** Alertmanager route timing for each severity. */
   notifications: Record<Severity, NotificationTiming>;
   /**
@@ -71,6 +78,7 @@ export const productionProfile: Profile = {
   evaluationInterval: 15,
   speedup: 1,
   minRateWindowScrapes: 4,
+  alertResendDelay: 60,
   notifications: {
     page: { groupWait: 10, groupInterval: 120, repeatInterval: 3_600 },
     warn: { groupWait: 30, groupInterval: 300, repeatInterval: 14_400 },
@@ -93,6 +101,7 @@ export const gamedayProfile: Profile = {
   evaluationInterval: 1,
   speedup: 20,
   minRateWindowScrapes: 4,
+  alertResendDelay: 3,
   notifications: {
     page: { groupWait: 1, groupInterval: 2, repeatInterval: 600 },
     warn: { groupWait: 1, groupInterval: 2, repeatInterval: 600 },

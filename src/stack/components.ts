@@ -1,5 +1,6 @@
 import { SrekitError } from '../common/errors.js';
 import { findExecutable } from '../common/process.js';
+import { formatDuration, type Profile } from '../slo/index.js';
 import { sources, type StackLayout } from './layout.js';
 import { stackHost, type StackPorts } from './ports.js';
 
@@ -79,6 +80,8 @@ export interface LaunchContext {
   executables: Executables;
   /** The Node.js binary that runs the srekit command for the service and receiver. */
   nodePath: string;
+  /** The profile the stack runs with, which sets Prometheus's alert resend delay. */
+  profile: Profile;
 }
 
 /** How to run one component and how to tell that it is ready. */
@@ -148,14 +151,15 @@ export const componentSpecs: Record<ComponentName, ComponentSpec> = {
     name: 'prometheus',
     listener: 'prometheus',
     readinessPath: '/-/ready',
-    command: ({ layout, ports, executables }) => ({
+    command: ({ layout, ports, executables, profile }) => ({
       command: executables.prometheus,
       args: [`--config.file=${layout.prometheusConfig}`,
         `--storage.tsdb.path=${layout.prometheusData}`,
         `--web.listen-address=${listen(ports.prometheus)}`,
         `--web.external-url=http://${listen(ports.prometheus)}/`,
         // Lets `curl -X POST .../-/reload` apply an edited configuration.
-        '--web.enable-lifecycle'],
+        '--web.enable-lifecycle',
+        `--rules.alert.resend-delay=${formatDuration(profile.alertResendDelay)}`],
     }),
   },
 };

@@ -114,7 +114,7 @@ export async function startStack(options: StartStackOptions): Promise<Stack> {
   // directory.
   const state = await claimWorkdir(layout, profile, ports, progress);
   const stack = new RunningStack(layout, state, profile, {
-    launch: { layout, ports, executables, nodePath: process.execPath },
+    launch: { layout, ports, executables, nodePath: process.execPath, profile },
     env,
     progress,
     readyTimeoutMs,
