@@ -15,22 +15,12 @@ import {
   type StartStackOptions,
 } from '../src/stack/index.js';
 import { captureIo } from './helpers/io.js';
-import { freeStackPorts } from './helpers/stack-ports.js';
+import { freeBasePort, freeStackPorts } from './helpers/stack-ports.js';
 
 const cli = fileURLToPath(new URL('../src/bin.js', import.meta.url));
 
 // Short timeouts keep a hung part from stalling the suite for long.
 const fastStack = { profile: 'gameday', readyTimeoutMs: 20_000, stopGraceMs: 5_000 } as const;
-
-/** Finds six consecutive free ports for the CLI's --base-port. */
-async function freeBasePort(): Promise<number> {
-  for (let attempt = 0; attempt < 50; attempt += 1) {
-    const base = 20_000 + Math.floor(Math.random() * 40_000);
-    const free = await Promise.all([0, 1, 2, 3, 4, 5].map((offset) => isPortFree(base + offset)));
-    if (free.every(Boolean)) return base;
-  }
-  throw new Error('found no six consecutive free ports');
-}
 
 async function tempWorkdir(t: TestContext): Promise<string> {
   const workdir = await mkdtemp(join(tmpdir(), 'srekit-stack-'));
