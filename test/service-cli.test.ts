@@ -189,3 +189,12 @@ function collectLogs(child: ChildProcessWithoutNullStreams) {
     }),
   };
 }
+
+test('service rejects a host that is not an address', async () => {
+  for (const host of ['999.1.1.1', 'example.invalid', '']) {
+    const io = captureIo();
+    const code = await run(['service', 'start', '--host', host, '--port', '0'], io);
+    assert.equal(code, ExitCode.usage, `--host "${host}"`);
+    assert.match(io.err(), new RegExp(`invalid address "${host.replace(/\./g, '\\.')}"`));
+  }
+});

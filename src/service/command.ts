@@ -1,4 +1,5 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
+import { isIP } from 'node:net';
 import type { CommandContext, RegisterCommands } from '../common/command.js';
 import { SrekitError } from '../common/errors.js';
 import { ExitCode } from '../common/exit-codes.js';
@@ -13,6 +14,16 @@ interface StartFlags {
   databaseUrl: string;
   faults: boolean;
   adminPort?: number;
+}
+
+/**
+ * Accepts an IP address or `localhost`. Other names are rejected rather than
+ * looked up, so starting the service never sends a DNS query.
+ */
+function parseHost(value: string): string {
+  if (value === 'localhost' || isIP(value) !== 0) return value;
+  throw new InvalidArgumentError(`invalid address "${value}": expected an IPv4 or IPv6 address, `
+    + 'such as 127.0.0.1, ::1 or 0.0.0.0, or localhost');
 }
 
 const startHelp = `
@@ -57,7 +68,8 @@ Exit status:
     .command('start')
     .description('start the orders API and serve it until SIGTERM or SIGINT')
     .option('--port <port>', 'TCP port of the orders API; 0 picks a free port', parseListenPort, defaultServicePort)
-    .option('--host <host>', 'address to bind; 0.0.0.0 accepts remote connections', '127.0.0.1')
+    .option('--host <address>', 'IP address to bind; 0.0.0.0 accepts remote connections',
+      parseHost, '127.0.0.1')
     .addOption(new Option('--database-url <url>', 'sqlite:PATH or postgres://USER:PASSWORD@HOST:PORT/DATABASE; '
       + 'a relative PATH is relative to the working directory')
       .env('SREKIT_DATABASE_URL')
