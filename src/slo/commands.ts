@@ -10,6 +10,7 @@ import {
 import { getProfile, profiles, type ProfileName } from './profiles.js';
 import { renderRules } from './rules.js';
 import { defaultRunbookBaseUrl, scaleAlerts } from './scale.js';
+import { registerSpecCommands } from './spec-commands.js';
 
 interface GenerateOptions {
   check?: boolean;
@@ -39,6 +40,7 @@ export const registerSloCommands: RegisterCommands = (program, context) => {
     .description('alert policy as code: render and check the Prometheus alert rules');
   registerGenerate(slo, context);
   registerAlerts(slo, context);
+  registerSpecCommands(slo, context);
 };
 
 function registerGenerate(slo: Command, context: CommandContext): void {
