@@ -69,6 +69,9 @@ interface AlertmanagerConfig {
 /** promtool's count of the policy's rules, from check rules and check config. */
 const ruleCount = new RegExp(`SUCCESS: ${alertPolicy.length} rules found`);
 const configWithRules = new RegExp(`SUCCESS: 1 rule files found[\\s\\S]*${ruleCount.source}`);
+/** The committed config also loads the SLO rules (monitoring/prometheus/rules/slos.yml). */
+const committedConfigWithRules = new RegExp(
+  `SUCCESS: 2 rule files found[\\s\\S]*${ruleCount.source}[\\s\\S]*slos\\.yml`);
 
 function expectedTiming(profile: Profile, receiver: string): NotificationTiming {
   if (receiver === 'deadmansswitch') return profile.heartbeat;
@@ -92,7 +95,7 @@ function assertRouteTiming(config: AlertmanagerConfig, profile: Profile): void {
 
 test('promtool accepts the committed config', async () => {
   await assertToolPasses('promtool', ['check', 'config', committed.prometheus],
-    configWithRules);
+    committedConfigWithRules);
 });
 
 test('promtool accepts the committed rules', async () => {
