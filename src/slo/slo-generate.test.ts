@@ -167,3 +167,14 @@ test('validate rejects an invalid fixture', async (t) => {
   assert.match(io.err(), /x\.yaml: slos\[0\]\.objective: must be above 0 \(got 0\)/);
   assert.match(io.err(), /x\.yaml: slos\[0\]\.sli: is required/);
 });
+
+test('SLO alerts link an existing runbook', async () => {
+  const rules = parse(await readFile(committedSloRulesPath, 'utf8')) as {
+    groups: Array<{ rules: Array<{ alert?: string; annotations?: { runbook_url: string } }> }>;
+  };
+  const urls = new Set(rules.groups.flatMap((group) => group.rules)
+    .flatMap((rule) => (rule.annotations ? [rule.annotations.runbook_url] : [])));
+  assert.deepEqual([...urls], ['docs/runbooks/slo-error-budget-burn.md']);
+  const root = fileURLToPath(new URL('../../../', import.meta.url));
+  await stat(join(root, 'docs/runbooks/slo-error-budget-burn.md'));
+});
