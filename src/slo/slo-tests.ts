@@ -159,7 +159,7 @@ function testCase(
   };
 }
 
-/** Requests per minute in the cases with traffic: well above any sensible minimum request rate. */
+/** Requests per minute in the cases with traffic: 1,000 per second, or twice the SLO's minimum. */
 function trafficPerMinute(definition: SloDefinition): number {
   return Math.max(60_000, Math.ceil(definition.minRequestRate * step * 2));
 }
@@ -225,6 +225,14 @@ function thresholdCases(series: SloSeries, background: InputSeries[]): TestCase[
         { errors: errors - 1, requests }, background),
     ];
   });
+}
+
+/** A full outage at half the minimum request rate, which the gate keeps quiet. */
+function lowTrafficCase(series: SloSeries, background: InputSeries[]): TestCase[] {
+  const requests = Math.floor((series.definition.minRequestRate * step) / 2);
+  if (requests < 1) return [];
+  return [constantBurnCase(series, 'full outage under the minimum request rate stays quiet',
+    { errors: requests, requests }, background)];
 }
 
 /** Returns a flat series matching the SLO's total selector, or none when it has no selector. */
@@ -293,6 +301,7 @@ export function renderSloTests(
       testCase(series, 'zero traffic stays quiet', [...quiet, ...background], []),
       outageCase(series, background),
       ...thresholdCases(series, background),
+      ...lowTrafficCase(series, background),
     ];
   });
   if (definitions.length > 0) tests.push(absentCase(definitions, steps, options));

@@ -143,25 +143,28 @@ type TierOverrides = Record<string, z.output<typeof tierSchema>>;
 
 /** Applies per-SLO overrides to the default tiers; a new tier name must set every field. */
 function mergeTiers(overrides: TierOverrides): BurnRateTier[] {
-  const tiers = defaultTiers.map((tier) => ({ ...tier, ...definedFields(overrides[tier.name]) }));
+  const tiers = defaultTiers.map((tier) => {
+    const override = overrides[tier.name] ?? {};
+    return {
+      name: tier.name,
+      budgetPercent: override.budgetPercent ?? tier.budgetPercent,
+      longWindow: override.longWindow ?? tier.longWindow,
+      shortWindow: override.shortWindow ?? tier.shortWindow,
+      severity: override.severity ?? tier.severity,
+    };
+  });
   for (const [name, fields] of Object.entries(overrides)) {
     if (defaultTiers.some((tier) => tier.name === name)) continue;
-    const { budgetPercent, longWindow, shortWindow, severity } = fields;
-    // Checked by checkDefinition, which reports the missing fields.
+    // NaN marks a missing field, which checkDefinition reports by name.
     tiers.push({
       name,
-      budgetPercent: budgetPercent ?? Number.NaN,
-      longWindow: longWindow ?? Number.NaN,
-      shortWindow: shortWindow ?? Number.NaN,
-      severity: severity ?? 'ticket',
+      budgetPercent: fields.budgetPercent ?? Number.NaN,
+      longWindow: fields.longWindow ?? Number.NaN,
+      shortWindow: fields.shortWindow ?? Number.NaN,
+      severity: fields.severity ?? 'ticket',
     });
   }
   return tiers;
-}
-
-function definedFields<T extends object>(value: T | undefined): Partial<T> {
-  if (!value) return {};
-  return Object.fromEntries(Object.entries(value).filter(([, field]) => field !== undefined)) as Partial<T>;
 }
 
 /**
