@@ -1,4 +1,5 @@
 import { sql, type Kysely } from 'kysely';
+import { performance } from 'node:perf_hooks';
 import type { QueryTimer } from '../telemetry/index.js';
 import { DatabaseUnavailableError, isDatabaseUnavailable } from './http-errors.js';
 import type { FaultState } from './faults.js';
@@ -159,14 +160,17 @@ export class OrdersStore {
     if (this.faults?.databaseDown) {
       throw new DatabaseUnavailableError('the database is down (injected fault databaseDown)');
     }
+    const start = performance.now();
     try {
-      return await this.timer.time(operation, query);
+      return await query();
     } catch (error) {
       if (isDatabaseUnavailable(error) && !(error instanceof DatabaseUnavailableError)) {
         const reason = error instanceof Error ? error.message : String(error);
         throw new DatabaseUnavailableError(`the database is unavailable: ${reason}`, { cause: error });
       }
       throw error;
+    } finally {
+      this.timer.record(operation, (performance.now() - start) / 1000);
     }
   }
 }

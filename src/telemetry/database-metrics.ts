@@ -7,19 +7,19 @@ export const queryDurationBuckets: readonly number[] = [
   0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5,
 ];
 
-/** Runs database queries and records how long each took. */
+/** Records how long database operations took. */
 export interface QueryTimer {
   /**
-   * Runs `query` and records its duration under `operation`, whether it
-   * resolves or rejects. `operation` should be one of a few fixed names,
-   * because each distinct value becomes a time series.
+   * Records one operation that took `seconds`, whether it succeeded or not.
+   * `operation` should be one of a few fixed names, because each distinct
+   * value becomes a time series.
    */
-  time<T>(operation: string, query: () => Promise<T>): Promise<T>;
+  record(operation: string, seconds: number): void;
 }
 
 /** A {@link QueryTimer} that records nothing, for apps without telemetry. */
 export const untimedQueries: QueryTimer = {
-  time: (_operation, query) => query(),
+  record: () => undefined,
 };
 
 /** The `db_query_duration_seconds` histogram, labelled by `operation`. */
@@ -37,21 +37,22 @@ export class DatabaseMetrics implements QueryTimer {
     });
   }
 
-  time<T>(operation: string, query: () => Promise<T>): Promise<T> {
-    const series = this.seriesFor(operation);
+  record(operation: string, seconds: number): void {
+    this.seriesFor(operation).observe(seconds);
+  }
+
+  /**
+   * Runs `query` and records its duration under `operation`, whether it
+   * resolves or rejects. Callers that already await in a function of their
+   * own save a promise per query by timing it there and calling `record`.
+   */
+  async time<T>(operation: string, query: () => Promise<T>): Promise<T> {
     const start = performance.now();
-    // then() with two callbacks rather than async/await, which would add a
-    // promise and a microtask to every query.
-    return query().then(
-      (result) => {
-        series.observe((performance.now() - start) / 1000);
-        return result;
-      },
-      (error: unknown) => {
-        series.observe((performance.now() - start) / 1000);
-        throw error;
-      },
-    );
+    try {
+      return await query();
+    } finally {
+      this.record(operation, (performance.now() - start) / 1000);
+    }
   }
 
   private seriesFor(operation: string): HistogramSeries<'operation'> {
