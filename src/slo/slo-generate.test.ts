@@ -34,7 +34,11 @@ function promtool(args: string[]): Promise<ToolResult> {
 }
 
 interface RuleFile {
-  groups: Array<{ name: string; interval?: string; rules: Array<{ record?: string; alert?: string }> }>;
+  groups: Array<{
+    name: string;
+    interval?: string;
+    rules: Array<{ record?: string; alert?: string }>;
+  }>;
 }
 
 test('committed SLO rules and tests match the specs', async () => {

@@ -46,7 +46,7 @@ interface RuleGroup {
   rules: Array<RecordingRule | AlertingRule>;
 }
 
-/** Returns the recorded series name of the errors counted over a window, such as `slo:sli_errors:increase5m`. */
+/** Returns the recorded series name of the errors over a window: `slo:sli_errors:increase5m`. */
 export const errorsRecord = (window: number) => `slo:sli_errors:increase${formatDuration(window)}`;
 
 /** Returns the recorded series name of the requests counted over a window. */
@@ -58,7 +58,7 @@ export const ratioRecord = (window: number) => `slo:sli_error:ratio_rate${format
 /** Name of the recorded share of the period's error budget that is left. */
 export const budgetRemainingRecord = 'slo:period_error_budget_remaining:ratio';
 
-/** Returns the labels that identify an SLO's series: its service, its name and the spec's labels. */
+/** Returns the labels of an SLO's series: its service, its name and the spec's labels. */
 export function sloLabels(definition: SloDefinition): Record<string, string> {
   return { ...definition.labels, service: definition.service, slo: definition.name };
 }
@@ -67,7 +67,7 @@ function seriesSelector(definition: SloDefinition): string {
   return `{service="${definition.service}", slo="${definition.name}"}`;
 }
 
-/** Windows confirmed by the short windows, evaluated often, and the rest, evaluated every minute. */
+/** Splits the windows into the short ones, evaluated often, and the rest, every minute. */
 export function splitWindows(tiers: readonly BurnRateTier[]): { short: number[]; long: number[] } {
   const short = [...new Set(tiers.map((tier) => tier.shortWindow))].sort((a, b) => a - b);
   const long = [...new Set(tiers.map((tier) => tier.longWindow))]
@@ -76,7 +76,7 @@ export function splitWindows(tiers: readonly BurnRateTier[]): { short: number[];
   return { short, long };
 }
 
-/** Returns true when `expression` is one function call or parenthesised, so it needs no brackets. */
+/** Returns true when `expression` is one function call or parenthesised term. */
 function isSingleTerm(expression: string): boolean {
   const open = expression.indexOf('(');
   if (open < 0 || !/^[a-zA-Z_]*$/.test(expression.slice(0, open))) return false;
@@ -232,7 +232,7 @@ export function sloRuleGroups(
   ];
 }
 
-/** Renders the rules of every SLO as one Prometheus rule file, with a header saying it is generated. */
+/** Renders the rules of every SLO as one Prometheus rule file with a "generated" header. */
 export function renderSloRules(
   definitions: readonly SloDefinition[],
   options: RenderSloRulesOptions = {},

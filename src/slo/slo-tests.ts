@@ -51,7 +51,7 @@ function seriesText(metric: string, labels: Record<string, string>): string {
   return `${metric}{${pairs.join(', ')}}`;
 }
 
-/** Returns promtool's notation for a counter that grows by `perStep` for `steps` steps from `start`. */
+/** Returns promtool's notation for a counter growing by `perStep` for `steps` steps. */
 function counter(start: number, perStep: number, steps: number): string {
   return `${start}+${perStep}x${steps}`;
 }
@@ -108,7 +108,9 @@ function tierFires(
 ): boolean {
   const threshold = errorRatioThreshold(tier, definition.period, definition.objective);
   const enoughTraffic = requestsPerMinute / step >= definition.minRequestRate;
-  return enoughTraffic && ratio(tier.longWindow) >= threshold && ratio(tier.shortWindow) >= threshold;
+  return enoughTraffic
+    && ratio(tier.longWindow) >= threshold
+    && ratio(tier.shortWindow) >= threshold;
 }
 
 /** Returns the end of the test, in steps: the longest window plus five minutes. */
@@ -117,13 +119,22 @@ function lastStep(definition: SloDefinition): number {
   return longest / step + 5;
 }
 
-function constantBurnCase(series: SloSeries, name: string, burn: Burn, background: InputSeries[]): TestCase {
+function constantBurnCase(
+  series: SloSeries,
+  name: string,
+  burn: Burn,
+  background: InputSeries[],
+): TestCase {
   const { definition } = series;
   const steps = lastStep(definition);
   const ratio = burn.errors / burn.requests;
-  const firing = definition.tiers.filter((tier) => tierFires(definition, tier, () => ratio, burn.requests));
+  const firing = definition.tiers
+    .filter((tier) => tierFires(definition, tier, () => ratio, burn.requests));
   return testCase(series, name, [
-    { series: seriesText(series.metric, series.errorLabels), values: counter(0, burn.errors, steps) },
+    {
+      series: seriesText(series.metric, series.errorLabels),
+      values: counter(0, burn.errors, steps),
+    },
     {
       series: seriesText(series.metric, series.successLabels),
       values: counter(0, burn.requests - burn.errors, steps),
@@ -252,7 +263,8 @@ function absentCase(
   const expected = definitions.flatMap((definition) => {
     if (definition.total.selector === undefined) return [];
     const selector = parseSelector(definition.total.selector);
-    const longest = definition.tiers.reduce((max, tier) => (tier.longWindow > max.longWindow ? tier : max));
+    const longest = definition.tiers
+      .reduce((max, tier) => (tier.longWindow > max.longWindow ? tier : max));
     const equal = Object.fromEntries((selector?.matchers ?? [])
       .filter((matcher) => matcher.operator === '=').map((matcher) => [matcher.name, matcher.value]));
     return [{

@@ -33,7 +33,7 @@ function formatIssue(file: string, issue: SpecIssue): string {
   return path === '' ? `${file}: ${issue.message}` : `${file}: ${path}: ${issue.message}`;
 }
 
-/** Says "is required" for a missing field, where zod would say "expected string, received undefined". */
+/** Reports a missing field as "is required" in place of zod's "received undefined". */
 const requiredMessage = (issue: { input?: unknown; code: string }) => (
   issue.code === 'invalid_type' && issue.input === undefined ? 'is required' : undefined);
 
@@ -88,7 +88,7 @@ function readDocument(
   };
 }
 
-/** Reads one spec file, which may hold several YAML documents. `file` is used in messages as given. */
+/** Reads one spec file, which may contain several YAML documents; messages name `file`. */
 export async function readSpecFile(file: string, path = file): Promise<SpecFileResult> {
   const text = await readFile(path, 'utf8');
   const documents = parseAllDocuments(text);
@@ -98,7 +98,8 @@ export async function readSpecFile(file: string, path = file): Promise<SpecFileR
     const prefix: Array<string | number> = list.length > 1 ? [`documents[${index}]`] : [];
     if (document.errors.length > 0) {
       const problems = document.errors.map((error) => `invalid YAML: ${error.message.split('\n')[0]}`);
-      result.errors.push(...problems.map((message) => formatIssue(file, { path: prefix, message })));
+      const issues = problems.map((message) => formatIssue(file, { path: prefix, message }));
+      result.errors.push(...issues);
       continue;
     }
     const { definitions, issues } = readDocument(file, document.toJS());

@@ -60,8 +60,11 @@ export function windowTemplateQuery(template: string): CounterQuery {
   return { template: template.replace(/\brate\(/g, 'increase(').trim(), selector };
 }
 
-/** Converts a parsed Sloth spec into SLO definitions: page alerts are the fast tier, tickets the slow one. */
-export function fromSlothSpec(file: string, spec: z.output<typeof slothSpecSchema>): SloDefinition[] {
+/** Converts a parsed Sloth spec into SLO definitions: page alerts fast, ticket alerts slow. */
+export function fromSlothSpec(
+  file: string,
+  spec: z.output<typeof slothSpecSchema>,
+): SloDefinition[] {
   return spec.slos.map((slo) => {
     const alerts = { fast: slo.alerting?.page_alert, slow: slo.alerting?.ticket_alert };
     const tiers = defaultTiers.filter((tier) => {

@@ -123,7 +123,10 @@ export function fillWindow(template: string, windowSeconds: number): string {
 }
 
 /** Converts a parsed srekit spec into SLO definitions. */
-export function fromSrekitSpec(file: string, spec: z.output<typeof srekitSpecSchema>): SloDefinition[] {
+export function fromSrekitSpec(
+  file: string,
+  spec: z.output<typeof srekitSpecSchema>,
+): SloDefinition[] {
   return spec.slos.map((slo) => ({
     file,
     service: spec.service,
