@@ -57,6 +57,7 @@ describe('service start on the command line', () => {
     { argv: ['--admin-port', '9000'], message: /--admin-port needs --faults/ },
   ];
   for (const { argv, message } of badArguments) {
+    { argv: ['--port', '9000', '--faults', '--admin-port', '9000'], message: /--admin-port must differ from --port/ },
     test(`${argv.join(' ')} exits 2`, async () => {
       const io = captureIo();
       const code = await run(['service', 'start', ...argv], io);

@@ -86,6 +86,14 @@ Exit status:
           code: 'srekit.usage',
         });
       }
+      // Port 0 asks the OS for a free port, so both servers may pass it.
+      if (flags.faults && flags.adminPort === flags.port && flags.port !== 0) {
+        command.error('error: --admin-port must differ from --port, because the orders API '
+          + `already listens on port ${flags.port}`, {
+          exitCode: ExitCode.usage,
+          code: 'srekit.usage',
+        });
+      }
       await serveUntilSignal(flags, context);
     });
 };
