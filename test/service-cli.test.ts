@@ -8,7 +8,9 @@ import { join } from 'node:path';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { run } from '../src/cli.js';
+import { SrekitError } from '../src/common/errors.js';
 import { ExitCode } from '../src/common/exit-codes.js';
+import { parseDatabaseUrl, type DatabaseLocation } from '../src/service/database-url.js';
 import { captureIo } from './helpers/io.js';
 import { requestJson } from './helpers/service.js';
 
@@ -55,9 +57,9 @@ describe('service start on the command line', () => {
     { argv: ['--port', '70000'], message: /invalid port "70000": expected an integer from 0 to 65535/ },
     { argv: ['--port', 'http'], message: /invalid port "http"/ },
     { argv: ['--admin-port', '9000'], message: /--admin-port needs --faults/ },
+    { argv: ['--port', '9000', '--faults', '--admin-port', '9000'], message: /--admin-port must differ from --port/ },
   ];
   for (const { argv, message } of badArguments) {
-    { argv: ['--port', '9000', '--faults', '--admin-port', '9000'], message: /--admin-port must differ from --port/ },
     test(`${argv.join(' ')} exits 2`, async () => {
       const io = captureIo();
       const code = await run(['service', 'start', ...argv], io);
@@ -199,3 +201,37 @@ test('service rejects a host that is not an address', async () => {
     assert.match(io.err(), new RegExp(`invalid address "${host.replace(/\./g, '\\.')}"`));
   }
 });
+
+const databaseUrlCases: { value: string; expected: DatabaseLocation }[] = [
+  { value: 'SQLITE:/tmp/x.sqlite', expected: { kind: 'sqlite', path: '/tmp/x.sqlite' } },
+  { value: 'Sqlite:///tmp/x.sqlite', expected: { kind: 'sqlite', path: '/tmp/x.sqlite' } },
+  { value: 'POSTGRES://u:p@127.0.0.1/db', expected: { kind: 'postgres', url: 'postgres://u:p@127.0.0.1/db' } },
+  { value: 'PostgreSQL://127.0.0.1/db', expected: { kind: 'postgres', url: 'postgresql://127.0.0.1/db' } },
+];
+for (const { value, expected } of databaseUrlCases) {
+  test(`database URL scheme ${value.split(':')[0]} is accepted`, () => {
+    assert.deepEqual(parseDatabaseUrl(value), expected);
+  });
+}
+
+test('database URL error shows value as given', () => {
+  const error = catchError(() => parseDatabaseUrl('MySQL://Orders:Secret@Db/Orders'));
+  assert.ok(error instanceof SrekitError, `expected SrekitError, got ${String(error)}`);
+  assert.match(error.message, /^invalid database URL "MySQL:\/\/Orders:\*\*\*@Db\/Orders": /);
+  assert.doesNotMatch(error.message, /Secret/);
+});
+
+test('empty SQLite path error shows value as given', () => {
+  const error = catchError(() => parseDatabaseUrl('SQLITE:'));
+  assert.ok(error instanceof SrekitError, `expected SrekitError, got ${String(error)}`);
+  assert.match(error.message, /^invalid database URL "SQLITE:": the SQLite file path is missing/);
+});
+
+function catchError(action: () => unknown): unknown {
+  try {
+    action();
+  } catch (error) {
+    return error;
+  }
+  return undefined;
+}

@@ -19,22 +19,27 @@ export const defaultDatabaseUrl = `sqlite:${defaultDatabasePath}`;
  * Parses a database URL: `sqlite:PATH` or `sqlite://PATH` (so `sqlite:///abs`
  * is the absolute path `/abs`), `sqlite::memory:` for a database that lives
  * only as long as the process, or `postgres://` / `postgresql://`.
- * Raises INVALID_INPUT for anything else.
+ * Schemes are case-insensitive, as in RFC 3986. Raises INVALID_INPUT for
+ * anything else, showing `value` as given with any password replaced.
  */
 export function parseDatabaseUrl(value: string): DatabaseLocation {
-  if (value.startsWith('sqlite:')) {
-    const path = value.slice('sqlite:'.length).replace(/^\/\//, '');
+  const scheme = /^[a-z][a-z0-9+.-]*:/i.exec(value)?.[0].toLowerCase();
+  const rest = scheme === undefined ? value : value.slice(scheme.length);
+
+  if (scheme === 'sqlite:') {
+    const path = rest.replace(/^\/\//, '');
     if (path === '') throw invalidUrl(value, 'the SQLite file path is missing');
     return { kind: 'sqlite', path };
   }
 
-  if (/^postgres(ql)?:\/\//.test(value)) {
+  if ((scheme === 'postgres:' || scheme === 'postgresql:') && rest.startsWith('//')) {
+    const url = `${scheme}${rest}`;
     try {
-      new URL(value);
+      new URL(url);
     } catch {
       throw invalidUrl(value, 'it is not a valid URL');
     }
-    return { kind: 'postgres', url: value };
+    return { kind: 'postgres', url };
   }
 
   throw invalidUrl(value, 'the scheme must be sqlite: or postgres://');
@@ -50,14 +55,23 @@ export function describeDatabase(location: DatabaseLocation): string {
   return redactPassword(location.url);
 }
 
+/**
+ * Replaces the password in the authority of `url` with `***`. It edits the
+ * text itself rather than a parsed URL, so the rest reads as the user wrote it.
+ */
 function redactPassword(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password !== '') parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return url.replace(/:[^:@/]*@/, ':***@');
-  }
+  const start = url.indexOf('//');
+  if (start === -1) return url;
+  const authorityStart = start + 2;
+  const authorityEnd = url.slice(authorityStart).search(/[/?#]/);
+  const authority = authorityEnd === -1
+    ? url.slice(authorityStart)
+    : url.slice(authorityStart, authorityStart + authorityEnd);
+  const at = authority.lastIndexOf('@');
+  const colon = authority.indexOf(':');
+  if (at === -1 || colon === -1 || colon > at) return url;
+  const passwordStart = authorityStart + colon + 1;
+  return `${url.slice(0, passwordStart)}***${url.slice(authorityStart + at)}`;
 }
 
 function invalidUrl(value: string, reason: string): SrekitError {
