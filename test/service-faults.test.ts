@@ -54,9 +54,11 @@ describe('fault admin API', () => {
   });
 
   const invalidPatches: { body: string; message: string }[] = [
-    { body: '{"latencyMs": -1}', message: 'latencyMs must be a number from 0 to 60000' },
-    { body: '{"latencyMs": "100"}', message: 'latencyMs must be a number from 0 to 60000' },
-    { body: '{"latencyMs": 60001}', message: 'latencyMs must be a number from 0 to 60000' },
+    { body: '{"latencyMs": -1}', message: 'latencyMs must be an integer from 0 to 60000' },
+    { body: '{"latencyMs": "100"}', message: 'latencyMs must be an integer from 0 to 60000' },
+    { body: '{"latencyMs": 0.5}', message: 'latencyMs must be an integer from 0 to 60000' },
+    { body: '{"latencyMs": 1e308}', message: 'latencyMs must be an integer from 0 to 60000' },
+    { body: '{"latencyMs": 60001}', message: 'latencyMs must be an integer from 0 to 60000' },
     { body: '{"errorRate": 1.5}', message: 'errorRate must be a number from 0 to 1' },
     { body: '{"errorRate": -0.1}', message: 'errorRate must be a number from 0 to 1' },
     { body: '{"errorRate": null}', message: 'errorRate must be a number from 0 to 1' },

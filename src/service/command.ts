@@ -40,7 +40,7 @@ Examples:
 Routes: POST /orders, GET /orders?limit=&cursor=, GET /orders/:id,
 POST /orders/:id/cancel, /healthz, /readyz and /metrics. With --faults the
 admin API serves GET, PUT and DELETE /faults, whose body is any subset of
-{"latencyMs": 0-60000, "errorRate": 0-1, "databaseDown": true|false}.
+{"latencyMs": integer 0-60000, "errorRate": 0-1, "databaseDown": true|false}.
 SIGTERM or SIGINT stops accepting connections, waits up to 10 s for requests
 in flight, closes the database and exits 0.
 

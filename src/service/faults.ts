@@ -4,7 +4,7 @@ import { formatIssues, jsonObjectError, requiredOr } from './validation.js';
 
 /** Faults injected into the orders API, as the admin API reads and writes them. */
 export interface FaultSettings {
-  /** Delay added before each /orders request is handled, in milliseconds. */
+  /** Delay added before each /orders request is handled, in whole milliseconds. */
   latencyMs: number;
   /** Share of /orders requests, from 0 to 1, that fail with 500 `{error: "injected fault"}`. */
   errorRate: number;
@@ -15,11 +15,14 @@ export interface FaultSettings {
 /** Upper limit of `latencyMs`, so that a typo cannot hold requests for hours. */
 export const maxLatencyMs = 60_000;
 
+const latencyRule = `must be an integer from 0 to ${maxLatencyMs}`;
+
 const faultPatchSchema = z.strictObject({
   latencyMs: z
-    .number(requiredOr(`must be a number from 0 to ${maxLatencyMs}`))
-    .min(0, `must be a number from 0 to ${maxLatencyMs}`)
-    .max(maxLatencyMs, `must be a number from 0 to ${maxLatencyMs}`)
+    .number(requiredOr(latencyRule))
+    .int(latencyRule)
+    .min(0, latencyRule)
+    .max(maxLatencyMs, latencyRule)
     .optional(),
   errorRate: z
     .number(requiredOr('must be a number from 0 to 1'))

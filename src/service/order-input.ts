@@ -13,7 +13,7 @@ export const orderLimits = {
 const customerRule = `must be a non-empty string of at most ${orderLimits.customerLength} characters`;
 const skuRule = `must be a non-empty string of at most ${orderLimits.skuLength} characters`;
 const itemsRule = `must be an array of 1 to ${orderLimits.items} items`;
-const quantityRule = 'must be an integer >= 1';
+const quantityRule = `must be an integer from 1 to ${orderLimits.quantity}`;
 
 const orderItemSchema = z.strictObject({
   sku: z.string(requiredOr(skuRule)).regex(/\S/, skuRule).max(orderLimits.skuLength, skuRule),
@@ -21,7 +21,7 @@ const orderItemSchema = z.strictObject({
     .number(requiredOr(quantityRule))
     .int(quantityRule)
     .min(1, quantityRule)
-    .max(orderLimits.quantity, `must be at most ${orderLimits.quantity}`),
+    .max(orderLimits.quantity, quantityRule),
 }, { error: (issue) => (issue.code === 'unrecognized_keys' ? undefined : 'must be an object') });
 
 const orderInputSchema = z.strictObject({

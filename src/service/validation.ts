@@ -17,14 +17,19 @@ export const jsonObjectError = {
 
 /**
  * Formats zod issues as one message that names each bad field by its path,
- * such as `items[0].quantity must be an integer >= 1`.
+ * such as `items[0].quantity must be an integer from 1 to 10000`. Only the
+ * first issue of each field is reported, because a value such as 1e308 fails
+ * several checks that share one rule.
  */
 export function formatIssues(issues: readonly z.core.$ZodIssue[]): string {
+  const reportedPaths = new Set<string>();
   const messages = issues.flatMap((issue) => {
     const path = formatPath(issue.path);
     if (issue.code === 'unrecognized_keys') {
       return issue.keys.map((key) => `${joinPath(path, key)} is not a known field`);
     }
+    if (reportedPaths.has(path)) return [];
+    reportedPaths.add(path);
     return [path === '' ? issue.message : `${path} ${issue.message}`];
   });
   return messages.join('; ');
