@@ -105,4 +105,6 @@ const highMemoryUsage = defineAlert({
 });
 
 /** Alerts on the host metrics of node-exporter: disk, CPU and memory. */
-export const hostAlerts: readonly AlertDefinition[] = [diskWillFillIn4Hours, highCpuUsage, highMemoryUsage];
+export const hostAlerts: readonly AlertDefinition[] = [
+  diskWillFillIn4Hours, highCpuUsage, highMemoryUsage,
+];
