@@ -78,6 +78,12 @@ describe('fault admin API', () => {
     });
   }
 
+  test('unknown admin route gets 404', async () => {
+    const response = await requestJson(`${adminUrl}/no-such-route`, { method: 'POST' });
+    assert.equal(response.status, 404);
+    assert.deepEqual(response.body, { error: 'no route for POST /no-such-route' });
+  });
+
   test('error rate fails its share of requests', async () => {
     await requestJson(`${adminUrl}/faults`, { method: 'PUT', body: { errorRate: 0.3 } });
     const total = 500;

@@ -1,6 +1,6 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from '../common/logger.js';
-import { handleError } from './error-handler.js';
+import { handleError, handleNotFound } from './error-handler.js';
 import type { FaultState } from './faults.js';
 import { replaceJsonParser } from './json-parser.js';
 import { ServiceLogController } from './log-controller.js';
@@ -24,6 +24,7 @@ export function buildAdminApp(faults: FaultState, logger: Logger): FastifyInstan
   });
   replaceJsonParser(app);
   app.setErrorHandler(handleError);
+  app.setNotFoundHandler(handleNotFound);
 
   app.get('/faults', async () => faults.snapshot());
 

@@ -2,7 +2,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from '../common/logger.js';
 import { healthPlugin, telemetryPlugin, type Telemetry } from '../telemetry/index.js';
 import type { FaultState } from './faults.js';
-import { handleError } from './error-handler.js';
+import { handleError, handleNotFound } from './error-handler.js';
 import { replaceJsonParser } from './json-parser.js';
 import { ordersRoutes } from './orders-routes.js';
 import { ServiceLogController } from './log-controller.js';
@@ -39,9 +39,7 @@ export function buildOrdersApp(options: OrdersAppOptions): FastifyInstance {
 
   replaceJsonParser(app);
   app.setErrorHandler(handleError);
-  app.setNotFoundHandler((request, reply) => {
-    void reply.code(404).send({ error: `no route for ${request.method} ${request.url}` });
-  });
+  app.setNotFoundHandler(handleNotFound);
 
   if (options.telemetry !== undefined) {
     void app.register(telemetryPlugin, { telemetry: options.telemetry });

@@ -36,6 +36,15 @@ export function handleError(
   void reply.code(500).send({ error: 'internal server error' });
 }
 
+/**
+ * Returns 404 `{error: "no route for METHOD URL"}` for a request that matches
+ * no route. Use it on every Fastify server of the service, as with
+ * {@link handleError}.
+ */
+export function handleNotFound(request: FastifyRequest, reply: FastifyReply): void {
+  void reply.code(404).send({ error: `no route for ${request.method} ${request.url}` });
+}
+
 function describeClientError(error: FastifyError, request: FastifyRequest): string {
   switch (error.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
