@@ -124,14 +124,32 @@ describe('orders API on SQLite', () => {
     assert.equal(errorMessage(response), 'items[0].quantity must be an integer from 1 to 10000');
   });
 
-  test('POST /orders rejects unsupported content type', async () => {
+  const unsupportedTypes = [
+    'text/plain',
+    'text/plain; charset=utf-8',
+    'application/x-www-form-urlencoded',
+    'application/xml',
+    'multipart/form-data; boundary=x',
+  ];
+  for (const contentType of unsupportedTypes) {
+    test(`POST /orders rejects ${contentType}`, async () => {
+      const response = await requestJson(`${service.url}/orders`, {
+        method: 'POST',
+        rawBody: JSON.stringify({ customer: 'acme', items: [{ sku: 'A', quantity: 1 }] }),
+        headers: { 'content-type': contentType },
+      });
+      assert.equal(response.status, 415);
+      assert.match(errorMessage(response), /application\/json/);
+    });
+  }
+
+  test('POST /orders accepts JSON with charset', async () => {
     const response = await requestJson(`${service.url}/orders`, {
       method: 'POST',
-      rawBody: 'customer=acme',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      rawBody: JSON.stringify({ customer: 'acme', items: [{ sku: 'A', quantity: 1 }] }),
+      headers: { 'content-type': 'application/json; charset=utf-8' },
     });
-    assert.equal(response.status, 415);
-    assert.match(errorMessage(response), /application\/json/);
+    assert.equal(response.status, 201);
   });
 
   test('body over 1 MiB gets 413', async () => {

@@ -78,6 +78,16 @@ describe('fault admin API', () => {
     });
   }
 
+  test('PUT rejects text/plain with 415', async () => {
+    const response = await requestJson(`${adminUrl}/faults`, {
+      method: 'PUT',
+      rawBody: '{"errorRate": 0.5}',
+      headers: { 'content-type': 'text/plain' },
+    });
+    assert.equal(response.status, 415);
+    assert.match(errorMessage(response), /application\/json/);
+  });
+
   test('unknown admin route gets 404', async () => {
     const response = await requestJson(`${adminUrl}/no-such-route`, { method: 'POST' });
     assert.equal(response.status, 404);

@@ -5,9 +5,11 @@ import { HttpError } from './http-errors.js';
  * Parses JSON bodies with an error message that names the syntax error and
  * its position, which Fastify's own parser leaves out. Keys that could replace an object's
  * prototype when the body is merged into another object are rejected.
+ * Fastify's other parsers are removed, so a body of any other type, text/plain
+ * included, gets 415.
  */
 export function replaceJsonParser(app: FastifyInstance): void {
-  app.removeContentTypeParser('application/json');
+  app.removeAllContentTypeParsers();
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
     const text = typeof body === 'string' ? body : body.toString('utf8');
     if (text.trim() === '') {
