@@ -39,6 +39,21 @@ describe('orders API on SQLite', () => {
     { name: 'empty body', body: ' ', message: 'request body is empty but Content-Type is application/json' },
     { name: 'array body', body: '[]', message: 'request body must be a JSON object' },
     { name: 'null body', body: 'null', message: 'request body must be a JSON object' },
+    {
+      name: 'deeply nested arrays',
+      body: '['.repeat(100_000),
+      message: 'request body is nested too deeply: JSON arrays and objects may be nested at most 64 levels',
+    },
+    {
+      name: 'deeply nested objects',
+      body: '{"a":'.repeat(65) + '1' + '}'.repeat(65),
+      message: 'request body is nested too deeply: JSON arrays and objects may be nested at most 64 levels',
+    },
+    {
+      name: 'arrays nested 64 levels',
+      body: '['.repeat(64) + ']'.repeat(64),
+      message: 'request body must be a JSON object',
+    },
     { name: 'prototype key', body: '{"__proto__": {"admin": true}}', message: 'request body contains the key "__proto__"' },
     { name: 'missing customer', body: '{"items": [{"sku": "A", "quantity": 1}]}', message: 'customer is required' },
     {
@@ -114,6 +129,14 @@ describe('orders API on SQLite', () => {
       assert.ok(errorMessage(response).startsWith(message), `got "${errorMessage(response)}"`);
     });
   }
+
+  test('brackets inside strings do not count as nesting', async () => {
+    const response = await requestJson(`${service.url}/orders`, {
+      method: 'POST',
+      body: { customer: '['.repeat(100), items: [{ sku: '{"\\'.repeat(16), quantity: 1 }] },
+    });
+    assert.equal(response.status, 201);
+  });
 
   test('quantity 1e308 gets one message', async () => {
     const response = await requestJson(`${service.url}/orders`, {
