@@ -247,6 +247,42 @@ describe('orders API on SQLite', () => {
     });
   }
 
+  const unsupportedMethods: { method: string; path: string; allow: string }[] = [
+    { method: 'PUT', path: '/orders', allow: 'GET, HEAD, POST' },
+    { method: 'DELETE', path: '/orders', allow: 'GET, HEAD, POST' },
+    { method: 'PATCH', path: '/orders', allow: 'GET, HEAD, POST' },
+    { method: 'OPTIONS', path: '/orders', allow: 'GET, HEAD, POST' },
+    { method: 'PUT', path: '/orders/1', allow: 'GET, HEAD' },
+    { method: 'DELETE', path: '/orders/1', allow: 'GET, HEAD' },
+    { method: 'PATCH', path: '/orders/1', allow: 'GET, HEAD' },
+    { method: 'POST', path: '/orders/1', allow: 'GET, HEAD' },
+    { method: 'GET', path: '/orders/1/cancel', allow: 'POST' },
+    { method: 'OPTIONS', path: '/orders/1/cancel', allow: 'POST' },
+  ];
+  for (const { method, path, allow } of unsupportedMethods) {
+    test(`${method} ${path} gets 405`, async () => {
+      const response = await requestJson(`${service.url}${path}`, { method });
+      assert.equal(response.status, 405);
+      assert.equal(response.headers.get('allow'), allow);
+      assert.match(errorMessage(response), new RegExp(`^method ${method} is not allowed for /orders`));
+    });
+  }
+
+  test('405 comes before body parsing', async () => {
+    const response = await requestJson(`${service.url}/orders`, {
+      method: 'PUT',
+      rawBody: 'customer=acme',
+      headers: { 'content-type': 'text/plain' },
+    });
+    assert.equal(response.status, 405);
+  });
+
+  test('HEAD /orders/1/cancel gets 405', async () => {
+    const response = await fetch(`${service.url}/orders/1/cancel`, { method: 'HEAD' });
+    assert.equal(response.status, 405);
+    assert.equal(response.headers.get('allow'), 'POST');
+  });
+
   test('unknown route gets 404', async () => {
     const response = await requestJson(`${service.url}/no/such/route`);
     assert.equal(response.status, 404);

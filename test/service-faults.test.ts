@@ -88,6 +88,13 @@ describe('fault admin API', () => {
     assert.match(errorMessage(response), /application\/json/);
   });
 
+  test('POST /faults gets 405', async () => {
+    const response = await requestJson(`${adminUrl}/faults`, { method: 'POST', body: {} });
+    assert.equal(response.status, 405);
+    assert.equal(response.headers.get('allow'), 'GET, HEAD, PUT, DELETE');
+    assert.match(errorMessage(response), /^method POST is not allowed for \/faults/);
+  });
+
   test('unknown admin route gets 404', async () => {
     const response = await requestJson(`${adminUrl}/no-such-route`, { method: 'POST' });
     assert.equal(response.status, 404);

@@ -83,6 +83,16 @@ describe('service metrics', () => {
     }
   });
 
+  test('405 is counted under its template', async () => {
+    for (let id = 1; id <= 5; id += 1) {
+      await fetch(`${service.url}/orders/${id}`, { method: 'DELETE' });
+    }
+    const samples = await scrape(service.url);
+    const rejected = findSamples(samples, 'http_requests_total', { route: '/orders/:id', status_code: '405' });
+    assert.equal(rejected.length, 1);
+    assert.equal(rejected[0]?.value, 5);
+  });
+
   test('random URLs collapse into unmatched', async () => {
     const before = findSamples(await scrape(service.url), 'http_requests_total').length;
     const methods = ['GET', 'POST', 'DELETE'];

@@ -4,6 +4,7 @@ import { handleError, handleNotFound } from './error-handler.js';
 import type { FaultState } from './faults.js';
 import { replaceJsonParser } from './json-parser.js';
 import { ServiceLogController } from './log-controller.js';
+import { rejectOtherMethods } from './method-not-allowed.js';
 
 /** Port of the fault admin API when `--admin-port` is not given. */
 export const defaultAdminPort = 8081;
@@ -40,5 +41,6 @@ export function buildAdminApp(faults: FaultState, logger: Logger): FastifyInstan
     return settings;
   });
 
+  rejectOtherMethods(app, '/faults', ['GET', 'PUT', 'DELETE']);
   return app;
 }

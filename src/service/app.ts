@@ -4,7 +4,8 @@ import { healthPlugin, telemetryPlugin, type Telemetry } from '../telemetry/inde
 import type { FaultState } from './faults.js';
 import { handleError, handleNotFound } from './error-handler.js';
 import { replaceJsonParser } from './json-parser.js';
-import { ordersRoutes } from './orders-routes.js';
+import { rejectOtherMethods } from './method-not-allowed.js';
+import { ordersRouteMethods, ordersRoutes } from './orders-routes.js';
 import { ServiceLogController } from './log-controller.js';
 import type { OrdersStore } from './orders-store.js';
 
@@ -46,5 +47,13 @@ export function buildOrdersApp(options: OrdersAppOptions): FastifyInstance {
   }
   void app.register(healthPlugin, { checkReadiness: () => options.store.ping() });
   void app.register(ordersRoutes, { store: options.store, faults: options.faults });
+  // A sibling plugin, so that the injected faults of the orders routes do
+  // not delay or fail the 405 responses.
+  void app.register((instance, _options, done) => {
+    for (const [url, methods] of Object.entries(ordersRouteMethods)) {
+      rejectOtherMethods(instance, url, methods);
+    }
+    done();
+  });
   return app;
 }

@@ -1,4 +1,4 @@
-import type { FastifyPluginCallback, onRequestAsyncHookHandler } from 'fastify';
+import type { FastifyPluginCallback, HTTPMethods, onRequestAsyncHookHandler } from 'fastify';
 import { setTimeout as delay } from 'node:timers/promises';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import type { FaultState } from './faults.js';
@@ -12,6 +12,13 @@ export interface OrdersRoutesOptions {
   /** Faults to apply to these routes; none when absent. */
   faults?: FaultState;
 }
+
+/** Methods of each path that {@link ordersRoutes} registers; other methods get 405. */
+export const ordersRouteMethods: Readonly<Record<string, readonly HTTPMethods[]>> = {
+  '/orders': ['GET', 'POST'],
+  '/orders/:id': ['GET'],
+  '/orders/:id/cancel': ['POST'],
+};
 
 /** Page size of `GET /orders` when `limit` is absent, and its maximum. */
 export const pageLimits = { default: 20, max: 100 } as const;
