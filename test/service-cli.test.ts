@@ -1,7 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -84,11 +84,28 @@ describe('service start on the command line', () => {
     const port = portOf(blocker);
     try {
       const io = captureIo();
-      const databaseUrl = `sqlite:${join(directory, 'port.sqlite')}`;
+      const databaseDirectory = join(directory, 'port', 'data');
+      const databaseUrl = `sqlite:${join(databaseDirectory, 'port.sqlite')}`;
       const code = await run(['service', 'start', '--port', String(port), '--database-url', databaseUrl], io);
       assert.equal(code, ExitCode.failure);
       assert.match(io.err(), new RegExp(`error: could not listen on 127\\.0\\.0\\.1:${port}: port ${port} is already in use`));
       assert.match(io.err(), /hint: .*--port/);
+      assert.equal(existsSync(databaseDirectory), false, 'database directory left behind');
+      assert.equal(existsSync(join(directory, 'port')), false, 'parent directory left behind');
+    } finally {
+      blocker.close();
+    }
+  });
+
+  test('port in use keeps an existing database', async () => {
+    const databasePath = join(directory, 'existing.sqlite');
+    writeFileSync(databasePath, '');
+    const blocker = await listenOnFreePort();
+    try {
+      const code = await run(['service', 'start', '--port', String(portOf(blocker)),
+        '--database-url', `sqlite:${databasePath}`], captureIo());
+      assert.equal(code, ExitCode.failure);
+      assert.equal(existsSync(databasePath), true);
     } finally {
       blocker.close();
     }

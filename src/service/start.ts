@@ -9,6 +9,7 @@ import { openDatabase } from './database.js';
 import { defaultDatabaseUrl, describeDatabase, parseDatabaseUrl } from './database-url.js';
 import { FaultState } from './faults.js';
 import { OrdersStore } from './orders-store.js';
+import { recordNewSqliteFiles } from './sqlite-files.js';
 import type { OrdersSchema } from './schema.js';
 
 /** Options of {@link startService}. */
@@ -61,7 +62,16 @@ export async function startService(options: StartServiceOptions): Promise<Runnin
   const logger = options.logger ?? createLogger('service');
   const host = options.host ?? '127.0.0.1';
   const location = parseDatabaseUrl(options.databaseUrl ?? defaultDatabaseUrl);
-  const db = await openDatabase(location, logger);
+  // A failed start removes the SQLite file and directories it created, so
+  // a retry with other flags does not find a stray empty database.
+  const removeNewFiles = recordNewSqliteFiles(location, logger);
+  let db: Kysely<OrdersSchema>;
+  try {
+    db = await openDatabase(location, logger);
+  } catch (error) {
+    removeNewFiles();
+    throw error;
+  }
 
   const faults = options.faults === true ? new FaultState() : undefined;
   const telemetry = options.telemetry === false ? undefined : createTelemetry();
@@ -86,6 +96,7 @@ export async function startService(options: StartServiceOptions): Promise<Runnin
   } catch (error) {
     await Promise.allSettled([app.close(), admin?.close()]);
     await db.destroy();
+    removeNewFiles();
     throw error;
   }
 }
