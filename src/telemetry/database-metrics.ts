@@ -7,7 +7,7 @@ export const queryDurationBuckets: readonly number[] = [
   0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5,
 ];
 
-/** Records how long database operations took. */
+/** A sink for the durations of database operations. */
 export interface QueryTimer {
   /**
    * Records one operation that took `seconds`, whether it succeeded or not.
