@@ -9,6 +9,7 @@ import { run } from '../src/cli.js';
 import { SrekitError } from '../src/common/errors.js';
 import { isPortFree } from '../src/common/process.js';
 import { stackLayout, startStack, stopStack } from '../src/stack/index.js';
+import { assertSrekitError } from './helpers/errors.js';
 import { captureIo } from './helpers/io.js';
 import { freeStackPorts } from './helpers/stack-ports.js';
 
@@ -34,15 +35,6 @@ async function tempWorkdir(t: TestContext): Promise<string> {
     await rm(workdir, { recursive: true, force: true });
   });
   return workdir;
-}
-
-function assertSrekitError(code: string, pattern: RegExp) {
-  return (error: unknown) => {
-    assert.ok(error instanceof SrekitError, `expected a SrekitError, got ${String(error)}`);
-    assert.equal(error.code, code);
-    assert.match(`${error.message}\n${error.hint ?? ''}`, pattern);
-    return true;
-  };
 }
 
 test('failed startup keeps the logs', async (t) => {

@@ -8,12 +8,12 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { run } from '../src/cli.js';
-import { SrekitError } from '../src/common/errors.js';
 import { isPortFree, isProcessRunning } from '../src/common/process.js';
 import {
   readNotifications, readStackStatus, startStack, stackLayout, stopStack,
   type StartStackOptions,
 } from '../src/stack/index.js';
+import { assertSrekitError } from './helpers/errors.js';
 import { captureIo } from './helpers/io.js';
 import { freeBasePort, freeStackPorts } from './helpers/stack-ports.js';
 
@@ -63,15 +63,6 @@ function startedPids(progress: string[]): number[] {
     const pid = /^started \S+ \(pid (\d+)\)/.exec(line)?.[1];
     return pid === undefined ? [] : [Number(pid)];
   });
-}
-
-function assertSrekitError(code: string, pattern: RegExp) {
-  return (error: unknown) => {
-    assert.ok(error instanceof SrekitError, `expected a SrekitError, got ${String(error)}`);
-    assert.equal(error.code, code);
-    assert.match(`${error.message}\n${error.hint ?? ''}`, pattern);
-    return true;
-  };
 }
 
 test('stack runs, reports, routes alerts and stops', async (t) => {
