@@ -1,44 +1,24 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { access, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { access, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { run } from '../src/cli.js';
 import { SrekitError } from '../src/common/errors.js';
-import { isPortFree } from '../src/common/process.js';
-import { stackLayout, startStack, stopStack } from '../src/stack/index.js';
+import { stackLayout, startStack } from '../src/stack/index.js';
 import { assertSrekitError } from './helpers/errors.js';
 import { captureIo } from './helpers/io.js';
-import { freeStackPorts } from './helpers/stack-ports.js';
+import { tempStackWorkdir } from './helpers/stack-workdir.js';
+import { freeBasePort, freeStackPorts } from './helpers/stack-ports.js';
 
 // Bad input to the stack commands: each case fails with a clear error and
 // leaves no files and no processes behind.
 
 const fastStack = { profile: 'gameday', readyTimeoutMs: 20_000, stopGraceMs: 5_000 } as const;
 
-/** Finds six consecutive free ports for the CLI's --base-port. */
-async function freeBasePort(): Promise<number> {
-  for (let attempt = 0; attempt < 50; attempt += 1) {
-    const base = 20_000 + Math.floor(Math.random() * 40_000);
-    const free = await Promise.all([0, 1, 2, 3, 4, 5].map((offset) => isPortFree(base + offset)));
-    if (free.every(Boolean)) return base;
-  }
-  throw new Error('found no six consecutive free ports');
-}
-
-async function tempWorkdir(t: TestContext): Promise<string> {
-  const workdir = await mkdtemp(join(tmpdir(), 'srekit-stack-'));
-  t.after(async () => {
-    await stopStack(workdir, { graceMs: 1_000 });
-    await rm(workdir, { recursive: true, force: true });
-  });
-  return workdir;
-}
-
 test('failed startup keeps the logs', async (t) => {
-  const workdir = join(await tempWorkdir(t), 'created');
+  const workdir = join(await tempStackWorkdir(t), 'created');
   const fakePrometheus = join(workdir, '..', 'fake-prometheus');
   await writeFile(fakePrometheus, '#!/bin/sh\necho "unknown flag $1" >&2\nexit 1\n', { mode: 0o755 });
   const logDir = stackLayout(workdir).logDir;
@@ -67,7 +47,7 @@ async function listenOn(t: TestContext, port: number): Promise<void> {
 }
 
 test('busy port creates no workdir', async (t) => {
-  const workdir = join(await tempWorkdir(t), 'new', 'stack');
+  const workdir = join(await tempStackWorkdir(t), 'new', 'stack');
   const ports = await freeStackPorts();
   await listenOn(t, ports.service);
   const progress: string[] = [];
@@ -83,7 +63,7 @@ test('busy ports use the listener names', async (t) => {
   const base = await freeBasePort();
   await listenOn(t, base + 2);
   await listenOn(t, base + 4);
-  const workdir = join(await tempWorkdir(t), 'stack');
+  const workdir = join(await tempStackWorkdir(t), 'stack');
   const io = captureIo(process.env);
   assert.equal(await run(['stack', 'up', '--workdir', workdir, '--base-port', String(base)], io), 1);
   assert.match(io.err(), new RegExp(`error: could not start the local stack: ports 127\\.0\\.0\\.1:${base + 2} `
@@ -92,7 +72,7 @@ test('busy ports use the listener names', async (t) => {
 });
 
 test('invalid workdir is rejected', async (t) => {
-  const parent = await tempWorkdir(t);
+  const parent = await tempStackWorkdir(t);
   const file = join(parent, 'afile');
   await writeFile(file, 'not a directory\n');
   const cases = [
@@ -115,7 +95,7 @@ test('invalid workdir is rejected', async (t) => {
 });
 
 test('invalid timeout is rejected', async (t) => {
-  const workdir = join(await tempWorkdir(t), 'stack');
+  const workdir = join(await tempStackWorkdir(t), 'stack');
   const cases = [
     { value: '0', message: /argument '0' is invalid\. it must be more than 0/ },
     { value: '0ms', message: /argument '0ms' is invalid\. it must be more than 0/ },
@@ -134,14 +114,14 @@ test('invalid timeout is rejected', async (t) => {
 });
 
 test('zero grace period is accepted', async (t) => {
-  const workdir = await tempWorkdir(t);
+  const workdir = await tempStackWorkdir(t);
   const io = captureIo();
   assert.equal(await run(['stack', 'down', '--workdir', workdir, '--grace', '0'], io), 0);
   assert.match(io.err(), /nothing to stop/);
 });
 
 test('start before any part ran removes its files', async (t) => {
-  const parent = await tempWorkdir(t);
+  const parent = await tempStackWorkdir(t);
   const reason = new Error('stopped by the test');
   const ports = await freeStackPorts();
   const aborted = { ...fastStack, ports, signal: AbortSignal.abort(reason) };
@@ -158,7 +138,7 @@ test('start before any part ran removes its files', async (t) => {
 });
 
 test('state file that is a directory is invalid', async (t) => {
-  const workdir = await tempWorkdir(t);
+  const workdir = await tempStackWorkdir(t);
   const stateFile = stackLayout(workdir).stateFile;
   await mkdir(stateFile);
   for (const command of ['status', 'down']) {

@@ -1,35 +1,26 @@
-import { test, type TestContext } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { access, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { access, readFile, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { run } from '../src/cli.js';
 import { isPortFree, isProcessRunning } from '../src/common/process.js';
 import {
-  readNotifications, readStackStatus, startStack, stackLayout, stopStack,
+  readNotifications, readStackStatus, startStack, stackLayout,
   type StartStackOptions,
 } from '../src/stack/index.js';
 import { assertSrekitError } from './helpers/errors.js';
 import { captureIo } from './helpers/io.js';
+import { tempStackWorkdir } from './helpers/stack-workdir.js';
 import { freeBasePort, freeStackPorts } from './helpers/stack-ports.js';
 
 const cli = fileURLToPath(new URL('../src/bin.js', import.meta.url));
 
 // Short timeouts keep a hung part from stalling the suite for long.
 const fastStack = { profile: 'gameday', readyTimeoutMs: 20_000, stopGraceMs: 5_000 } as const;
-
-async function tempWorkdir(t: TestContext): Promise<string> {
-  const workdir = await mkdtemp(join(tmpdir(), 'srekit-stack-'));
-  t.after(async () => {
-    await stopStack(workdir, { graceMs: 1_000 });
-    await rm(workdir, { recursive: true, force: true });
-  });
-  return workdir;
-}
 
 async function eventually<T>(
   what: string,
@@ -66,7 +57,7 @@ function startedPids(progress: string[]): number[] {
 }
 
 test('stack runs, reports, routes alerts and stops', async (t) => {
-  const workdir = await tempWorkdir(t);
+  const workdir = await tempStackWorkdir(t);
   const ports = await freeStackPorts();
   const stack = await startStack({ ...fastStack, workdir, ports });
   assert.equal(stack.profile.name, 'gameday');
@@ -179,7 +170,7 @@ test('stack runs, reports, routes alerts and stops', async (t) => {
 });
 
 test('failed startup stops what it started', async (t) => {
-  const workdir = await tempWorkdir(t);
+  const workdir = await tempStackWorkdir(t);
   // A stand-in for Prometheus that rejects its flags, as a wrong version would.
   const fakePrometheus = join(workdir, 'fake-prometheus');
   await writeFile(fakePrometheus, '#!/bin/sh\necho "unknown flag $1" >&2\nexit 1\n', { mode: 0o755 });
@@ -202,7 +193,7 @@ test('failed startup stops what it started', async (t) => {
 });
 
 test('unresponsive part times out', async (t) => {
-  const workdir = await tempWorkdir(t);
+  const workdir = await tempStackWorkdir(t);
   const silentExporter = join(workdir, 'silent-exporter');
   await writeFile(silentExporter, '#!/bin/sh\nexec sleep 60\n', { mode: 0o755 });
   const progress: string[] = [];
@@ -225,7 +216,7 @@ test('unresponsive part times out', async (t) => {
 });
 
 test('down cleans up after a killed up', async (t) => {
-  const workdir = await tempWorkdir(t);
+  const workdir = await tempStackWorkdir(t);
   const layout = stackLayout(workdir);
   const up = spawn(process.execPath, [cli, 'stack', 'up', '--profile', 'gameday',
     '--workdir', workdir, '--base-port', String(await freeBasePort())], { stdio: 'ignore' });
@@ -252,7 +243,7 @@ test('down cleans up after a killed up', async (t) => {
 });
 
 test('missing binary names the Debian package', async (t) => {
-  const workdir = join(await tempWorkdir(t), 'never-created');
+  const workdir = join(await tempStackWorkdir(t), 'never-created');
   const io = captureIo({ PATH: '/nonexistent' });
   assert.equal(await run(['stack', 'up', '--workdir', workdir], io), 1);
   assert.match(io.err(), /error: could not find prometheus .*alertmanager .*node-exporter/);
@@ -267,7 +258,7 @@ test('missing binary names the Debian package', async (t) => {
 });
 
 test('busy port is reported before any start', async (t) => {
-  const workdir = await tempWorkdir(t);
+  const workdir = await tempStackWorkdir(t);
   const ports = await freeStackPorts();
   const blocker = createServer();
   await new Promise<void>((resolve) => blocker.listen(ports.service, '127.0.0.1', resolve));
