@@ -1,7 +1,7 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import type { Io } from './io.js';
 
-/** What each area receives when it registers its subcommands. */
+/** The context each area receives when it registers its subcommands. */
 export interface CommandContext {
   io: Io;
   /** Sets the exit code the CLI returns once the command finishes. */

@@ -192,7 +192,7 @@ export interface WaitForHttpOptions {
 
 /**
  * Polls `url` with GET until it responds with a 2xx status. Never throws:
- * the result tells whether it became ready, or why waiting stopped.
+ * the result reports whether it became ready, or why waiting stopped.
  */
 export async function waitForHttpReady(
   url: string,

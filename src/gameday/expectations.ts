@@ -29,9 +29,10 @@ export const deliveryAllowanceSeconds = 3;
 
 /**
  * Returns the longest time from a fault to the firing notification.
- * Prometheus sees the fault at the next scrape, the rule at the next
- * evaluation; the alert then stays pending for `for` and fires on the first
- * evaluation after that; Alertmanager holds a new group for `group_wait`.
+ * Prometheus records the fault at the next scrape, and the rule matches it at
+ * the next evaluation. The alert then stays pending for `for` and fires on
+ * the first evaluation after that. Alertmanager delays a new group by
+ * `group_wait`.
  */
 export function maxSecondsToDetect(timing: AlertTiming): number {
   const conditionTrue = timing.scrapeInterval + timeForRatioToRise(timing);

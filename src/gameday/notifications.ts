@@ -10,7 +10,7 @@ export interface ReceivedNotification {
   };
 }
 
-/** What a game day check waits for: an alert in a given state at a given receiver. */
+/** The notification a game day check waits for: an alert in a given state at a receiver. */
 export interface NotificationMatch {
   receiver: string;
   alertname: string;

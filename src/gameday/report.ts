@@ -3,7 +3,7 @@ import type { TrafficStats } from './traffic.js';
 /** The outcome of one game day check. Times are in seconds from the fault or the fix. */
 export interface CheckResult {
   scenario: string;
-  /** What was checked, e.g. "InstanceDown firing at the page receiver". */
+  /** The checked outcome, e.g. "InstanceDown firing at the page receiver". */
   name: string;
   expectedMaxSeconds: number;
   /** Undefined when the notification did not arrive before the deadline. */

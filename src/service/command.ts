@@ -86,7 +86,7 @@ Exit status:
           code: 'srekit.usage',
         });
       }
-      // Port 0 asks the OS for a free port, so both servers may pass it.
+      // With port 0 the OS picks a free port for each server, so both may use it.
       if (flags.faults && flags.adminPort === flags.port && flags.port !== 0) {
         command.error('error: --admin-port must differ from --port, because the orders API '
           + `already listens on port ${flags.port}`, {

@@ -1,14 +1,14 @@
 import { isAbsolute, join } from 'node:path';
 import { SrekitError } from '../common/errors.js';
 
-/** Where the orders are stored: a SQLite file or a PostgreSQL server. */
+/** The database of the orders: a SQLite file or a PostgreSQL server. */
 export type DatabaseLocation =
   | { kind: 'sqlite'; path: string }
   | { kind: 'postgres'; url: string };
 
 /**
  * The SQLite file used when no database URL is given, relative to the working
- * directory. `.srekit/` holds all local state of srekit and is ignored by git.
+ * directory. `.srekit/` contains all local state of srekit and is ignored by git.
  */
 export const defaultDatabasePath = join('.srekit', 'service', 'orders.sqlite');
 

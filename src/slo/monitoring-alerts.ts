@@ -19,7 +19,7 @@ const watchdog = defineAlert({
 });
 
 // A failed reload keeps the previous configuration, so nothing breaks at
-// once. Whoever reloaded usually gets the error and fixes the file within
+// once. The person who reloaded usually sees the error and fixes the file within
 // minutes. After ten, the file on disk is probably left broken, and the next
 // restart will fail to start the process.
 const prometheusConfigReloadFailed = defineAlert({
@@ -52,7 +52,7 @@ const targetScrapeFailing = defineAlert({
   name: 'TargetScrapeFailing',
   severity: 'warn',
   windows: { scrapes: 600 },
-  // The window holds 40 scrapes in production, so one failure is 2.5% and
+  // The window contains 40 scrapes in production, so one failure is 2.5% and
   // stays quiet. At least three changes of `up` mean two separate stretches
   // of failures: one outage that ended changes it twice, and InstanceDown
   // covers a target that stays down. Five minutes keep a brief flap quiet.

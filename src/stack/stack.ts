@@ -145,7 +145,7 @@ function assertDurations(readyTimeoutMs: number, stopGraceMs: number): void {
   }
 }
 
-/** What {@link startStack} has set up once it claimed the working directory. */
+/** The parts {@link startStack} has set up after claiming the working directory. */
 interface StartedStack {
   stack: Stack;
   layout: StackLayout;

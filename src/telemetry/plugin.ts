@@ -16,7 +16,7 @@ export interface TelemetryPluginOptions {
   uncountedRoutes?: readonly string[];
 }
 
-/** Route templates left out of the request metrics unless the options say otherwise. */
+/** Route templates left out of the request metrics unless the options specify others. */
 export const defaultUncountedRoutes: readonly string[] = ['/healthz', '/readyz'];
 
 const telemetryPluginCallback: FastifyPluginCallback<TelemetryPluginOptions> = (
