@@ -9,7 +9,9 @@ NODE_MODULES_STAMP := node_modules/.package-lock.json
 all: build
 
 $(NODE_MODULES_STAMP): package.json package-lock.json
-	npm ci --no-audit --no-fund
+	# Native addons (better-sqlite3, zstd-napi) compile here with node-gyp
+	# instead of downloading prebuilt binaries.
+	npm_config_build_from_source=true npm ci --no-audit --no-fund
 	@touch $@
 
 deps: $(NODE_MODULES_STAMP) system-deps
