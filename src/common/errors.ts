@@ -15,6 +15,9 @@ export const errorCodes = {
   STACK_ALREADY_RUNNING: { exit: ExitCode.failure, summary: 'the local stack is already running' },
   STARTUP_TIMEOUT: { exit: ExitCode.failure, summary: 'a process did not become ready in time' },
   CHECK_FAILED: { exit: ExitCode.failure, summary: 'a checked condition did not hold' },
+  RELOAD_FAILED: {
+    exit: ExitCode.failure, summary: 'a server could not be reached or did not reload its config',
+  },
   INTERRUPTED: { exit: ExitCode.failure, summary: 'the command was interrupted by a signal' },
 } as const satisfies Record<string, { exit: ExitCodeValue; summary: string }>;
 
