@@ -1,0 +1,67 @@
+import type { Command } from 'commander';
+import { relative, resolve } from 'node:path';
+import type { CommandContext } from '../common/command.js';
+import {
+  assertDashboardsCurrent, committedDashboardsDir, renderDashboardFiles,
+} from './dashboard-files.js';
+import {
+  committedSpecsDir, loadSpecsDir, writeGeneratedFiles, type GeneratedFile,
+} from './slo-generate.js';
+
+/** The options of `srekit slo generate` that decide whether the dashboards are written. */
+interface DashboardHookOptions {
+  check?: boolean;
+  profile?: string;
+  output?: string;
+  runbookBaseUrl?: string;
+  specs?: string;
+}
+
+function showPath(path: string): string {
+  const relativePath = relative(process.cwd(), path);
+  return relativePath === '' || relativePath.startsWith('..') ? path : relativePath;
+}
+
+/**
+ * Makes `srekit slo generate` also write the Grafana dashboards into
+ * `outputDir`, and `--check` compare them, with the production profile and
+ * the default output. Call it after the `generate` command and its `--specs`
+ * option exist.
+ */
+export function registerDashboardOutput(
+  slo: Command,
+  context: CommandContext,
+  outputDir = committedDashboardsDir,
+): void {
+  const generate = slo.commands.find((command) => command.name() === 'generate');
+  if (generate === undefined) return;
+  let pending: GeneratedFile[] = [];
+  const directory = showPath(outputDir);
+  generate
+    .addHelpText('after', `
+It also writes the Grafana dashboards to ${directory}/, from
+src/slo/dashboard-*.ts and the SLO specs, and --check compares them.`)
+    .hook('preAction', async (command) => {
+      pending = [];
+      const options = command.opts<DashboardHookOptions>();
+      const production = (options.profile ?? 'production') === 'production';
+      if (!production || options.output !== undefined) return;
+      // Rendering everything before the action runs means an error writes no file at all.
+      const definitions = await loadSpecsDir(resolve(options.specs ?? committedSpecsDir));
+      const files = renderDashboardFiles(definitions, outputDir, {
+        runbookBaseUrl: options.runbookBaseUrl,
+      });
+      if (options.check) {
+        await assertDashboardsCurrent(files, showPath);
+        context.io.stderr.write(`the dashboards in ${directory} are up to date\n`);
+        return;
+      }
+      pending = files;
+    })
+    .hook('postAction', async () => {
+      if (pending.length === 0) return;
+      await writeGeneratedFiles(pending);
+      context.io.stderr.write(`wrote ${pending.length} dashboards to ${directory}\n`);
+      pending = [];
+    });
+}
