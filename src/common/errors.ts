@@ -19,6 +19,12 @@ export const errorCodes = {
     exit: ExitCode.failure, summary: 'a server could not be reached or did not reload its config',
   },
   INTERRUPTED: { exit: ExitCode.failure, summary: 'the command was interrupted by a signal' },
+  BACKUP_NOT_FOUND: { exit: ExitCode.failure, summary: 'no backup matches the given id or time' },
+  BACKUP_DAMAGED: { exit: ExitCode.failure, summary: 'a stored backup failed a check' },
+  BACKUP_UNSAFE_ENTRY: { exit: ExitCode.failure, summary: 'restore rejected an unsafe archive entry' },
+  BACKUP_INCOMPLETE: { exit: ExitCode.incomplete, summary: 'a backup was written without some source files' },
+  BACKUP_NO_REPOSITORY: { exit: ExitCode.noRepository, summary: 'the backup repository does not exist' },
+  BACKUP_WRONG_KEY: { exit: ExitCode.wrongKey, summary: 'the backup key or passphrase is missing or wrong' },
 } as const satisfies Record<string, { exit: ExitCodeValue; summary: string }>;
 
 /** A key of {@link errorCodes}. */

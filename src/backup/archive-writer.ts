@@ -1,0 +1,166 @@
+import { createHash } from 'node:crypto';
+import { createReadStream, type BigIntStats } from 'node:fs';
+import { lstat, readdir, readlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import { once } from 'node:events';
+import type { Headers, Pack } from 'tar-stream';
+import { describeFileError } from '../common/files.js';
+import type { FileEntry } from './manifest.js';
+
+/** A source path that the archive leaves out, and why. */
+export interface SkippedPath {
+  path: string;
+  reason: string;
+}
+
+/** What {@link packDirectory} wrote: the file list in archive order and what it left out. */
+export interface PackedTree {
+  files: FileEntry[];
+  skipped: SkippedPath[];
+}
+
+/** Options of {@link packDirectory}. */
+export interface PackOptions {
+  /** Called with the number of file bytes read, for progress. */
+  onBytes?: (count: number) => void;
+  signal?: AbortSignal;
+}
+
+/**
+ * Adds the tree under `root` to `pack` in a stable order, depth first with
+ * names sorted, and returns the file list with each file's SHA-256. Paths
+ * are relative to `root`; `root` itself is not an entry. Sockets, FIFOs and
+ * devices are skipped, as are paths that cannot be read, and each skip is
+ * reported; a file that shrinks while it is read is padded with zeros to
+ * its size at the start and reported too.
+ */
+export async function packDirectory(root: string, pack: Pack, options: PackOptions = {}):
+  Promise<PackedTree> {
+  const tree: PackedTree = { files: [], skipped: [] };
+  await packChildren(root, '', pack, tree, options);
+  return tree;
+}
+
+async function packChildren(
+  root: string, relative: string, pack: Pack, tree: PackedTree, options: PackOptions,
+): Promise<void> {
+  let names: string[];
+  try {
+    names = (await readdir(join(root, relative))).sort();
+  } catch (error) {
+    tree.skipped.push({ path: relative || '.', reason: describeFileError(error) });
+    return;
+  }
+  for (const name of names) {
+    options.signal?.throwIfAborted();
+    const path = relative === '' ? name : `${relative}/${name}`;
+    await packPath(root, path, pack, tree, options);
+  }
+}
+
+async function packPath(
+  root: string, path: string, pack: Pack, tree: PackedTree, options: PackOptions,
+): Promise<void> {
+  const absolute = join(root, path);
+  let stats: BigIntStats;
+  try {
+    stats = await lstat(absolute, { bigint: true });
+  } catch (error) {
+    tree.skipped.push({ path, reason: describeFileError(error) });
+    return;
+  }
+  if (stats.isDirectory()) {
+    await addEntry(pack, { ...baseHeader(path, stats), name: `${path}/`, type: 'directory' });
+    tree.files.push({ path, type: 'directory', size: 0 });
+    await packChildren(root, path, pack, tree, options);
+  } else if (stats.isSymbolicLink()) {
+    await packSymlink(absolute, path, stats, pack, tree);
+  } else if (stats.isFile()) {
+    await packFile(absolute, path, stats, pack, tree, options);
+  } else {
+    tree.skipped.push({ path, reason: `${describeType(stats)} cannot be archived` });
+  }
+}
+
+async function packSymlink(
+  absolute: string, path: string, stats: BigIntStats, pack: Pack, tree: PackedTree,
+): Promise<void> {
+  let target: string;
+  try {
+    target = await readlink(absolute);
+  } catch (error) {
+    tree.skipped.push({ path, reason: describeFileError(error) });
+    return;
+  }
+  await addEntry(pack, { ...baseHeader(path, stats), type: 'symlink', linkname: target });
+  tree.files.push({ path, type: 'symlink', size: 0, target });
+}
+
+async function packFile(
+  absolute: string, path: string, stats: BigIntStats, pack: Pack, tree: PackedTree,
+  options: PackOptions,
+): Promise<void> {
+  const size = Number(stats.size);
+  let input;
+  try {
+    input = size === 0 ? undefined : createReadStream(absolute, { start: 0, end: size - 1 });
+    if (input !== undefined) await once(input, 'open');
+  } catch (error) {
+    tree.skipped.push({ path, reason: describeFileError(error) });
+    return;
+  }
+  const hash = createHash('sha256');
+  let written = 0;
+  let finished!: Promise<void>;
+  const entry = await new Promise<ReturnType<Pack['entry']>>((resolve) => {
+    finished = new Promise((done, fail) => {
+      resolve(pack.entry({ ...baseHeader(path, stats), type: 'file', size },
+        (error) => (error ? fail(error) : done())));
+    });
+  });
+  const write = async (chunk: Buffer) => {
+    hash.update(chunk);
+    written += chunk.length;
+    options.onBytes?.(chunk.length);
+    if (!entry.write(chunk)) await once(entry, 'drain');
+  };
+  if (input !== undefined) {
+    for await (const chunk of input as AsyncIterable<Buffer>) await write(chunk);
+  }
+  if (written < size) {
+    tree.skipped.push({ path, reason: `shrank from ${size} to ${written} bytes while being read; `
+      + 'the archive holds it padded with zeros' });
+    while (written < size) await write(Buffer.alloc(Math.min(size - written, 65536)));
+  }
+  entry.end();
+  await finished;
+  tree.files.push({ path, type: 'file', size, sha256: hash.digest('hex') });
+}
+
+function baseHeader(path: string, stats: BigIntStats): Headers & { pax: Record<string, string> } {
+  const nanoseconds = stats.mtimeNs % 1_000_000_000n;
+  const seconds = stats.mtimeNs / 1_000_000_000n;
+  return {
+    name: path,
+    mode: Number(stats.mode & 0o7777n),
+    uid: Number(stats.uid),
+    gid: Number(stats.gid),
+    mtime: new Date(Number(stats.mtimeMs)),
+    // The ustar mtime field holds whole seconds; the pax record keeps nanoseconds.
+    pax: { mtime: `${seconds}.${nanoseconds.toString().padStart(9, '0')}` },
+  };
+}
+
+function addEntry(pack: Pack, header: Headers): Promise<void> {
+  return new Promise((resolve, reject) => {
+    pack.entry(header, (error) => (error ? reject(error) : resolve()));
+  });
+}
+
+function describeType(stats: BigIntStats): string {
+  if (stats.isFIFO()) return 'a FIFO';
+  if (stats.isSocket()) return 'a socket';
+  if (stats.isCharacterDevice()) return 'a character device';
+  if (stats.isBlockDevice()) return 'a block device';
+  return 'a file of unknown type';
+}

@@ -1,0 +1,143 @@
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { buffer } from 'node:stream/consumers';
+import { SrekitError } from '../common/errors.js';
+import { decompressor } from './compression.js';
+import { decodeHeader, headerSize, HeaderError, type ArtifactHeader } from './format.js';
+import { HashTap } from './hash-tap.js';
+import { deriveKeys, keyMatches, type BackupKeys, type KeyMaterial } from './keys.js';
+import { openFileList, type FileEntry, type Manifest } from './manifest.js';
+import { DamagedArtifactError, DecryptStream, StripHeaderStream } from './segments.js';
+import type { Store } from './store.js';
+
+/** A backup's artifact header, checked and unlocked with the user's key. */
+export interface OpenedBackup {
+  manifest: Manifest;
+  header: ArtifactHeader;
+  headerBytes: Buffer;
+  keys?: BackupKeys;
+  files: FileEntry[];
+}
+
+/**
+ * Reads the header of `manifest`'s artifact and checks `material` against
+ * its key check value, so a wrong key fails here with exit code 12 before
+ * any data is read, and never looks like damage.
+ */
+export async function openBackup(
+  store: Store, manifest: Manifest, material: KeyMaterial | undefined,
+): Promise<OpenedBackup> {
+  const { id } = manifest;
+  const headerBytes = await readHeaderBytes(store, manifest);
+  let header: ArtifactHeader;
+  try {
+    header = decodeHeader(headerBytes);
+  } catch (error) {
+    if (error instanceof HeaderError) throw damagedError(id, error.message);
+    throw error;
+  }
+  if (header.keySource === 'none') {
+    return { manifest, header, headerBytes, files: manifest.files ?? [] };
+  }
+  const keys = await unlock(id, header, material);
+  if (manifest.sealedFiles === undefined) throw damagedError(id, 'the manifest has no file list');
+  try {
+    const files = openFileList(keys.fileList, id, manifest.sealedFiles);
+    return { manifest, header, headerBytes, keys, files };
+  } catch (error) {
+    throw damagedError(id, (error as Error).message);
+  }
+}
+
+async function unlock(
+  id: string, header: ArtifactHeader, material: KeyMaterial | undefined,
+): Promise<BackupKeys> {
+  const how = header.keySource === 'passphrase' ? '--passphrase-env' : '--key-file';
+  if (material === undefined) {
+    throw new SrekitError('BACKUP_WRONG_KEY', `backup ${id} is encrypted and no key was given`, {
+      hint: `give its ${header.keySource} with ${how}`,
+    });
+  }
+  if (material.source !== header.keySource) {
+    throw new SrekitError('BACKUP_WRONG_KEY', `backup ${id} was encrypted with a `
+      + `${header.keySource}, not a ${material.source}`, { hint: `give it with ${how}` });
+  }
+  const keys = await deriveKeys(material, header);
+  if (!keyMatches(keys, header.keyCheck)) {
+    throw new SrekitError('BACKUP_WRONG_KEY', `the ${material.source} ${material.origin} is not `
+      + `the key of backup ${id}`, { hint: `give the ${header.keySource} the backup was made with` });
+  }
+  return keys;
+}
+
+/** The tar stream of an opened backup, and the checks to run once it has been read. */
+export interface PayloadReader {
+  tar: Readable;
+  /** Resolves when the artifact was read completely and its size and SHA-256 match. */
+  done: Promise<void>;
+}
+
+/**
+ * Streams an opened backup's artifact through decryption and decompression
+ * into a tar stream, hashing the artifact and the tar on the way.
+ */
+export async function readPayload(
+  store: Store, opened: OpenedBackup, onBytes?: (count: number) => void,
+): Promise<PayloadReader> {
+  const { manifest, header, headerBytes, keys } = opened;
+  const artifactTap = new HashTap(onBytes);
+  const tarTap = new HashTap();
+  const unframe = keys === undefined
+    ? new StripHeaderStream(headerBytes)
+    : new DecryptStream(keys.payload, headerBytes, header.segmentSize);
+  const input = await store.get(manifest.artifact.key);
+  const streaming = pipeline(input, artifactTap, unframe, decompressor(header.compression), tarTap)
+    .catch((error: unknown) => {
+      throw toBackupError(manifest.id, error);
+    });
+  const done = streaming.then(() => {
+    checkDigest(manifest.id, 'artifact', artifactTap, manifest.artifact);
+    checkDigest(manifest.id, 'tar stream', tarTap, manifest.archive);
+  });
+  // The caller may fail first and never wait for `done`.
+  done.catch(() => {});
+  return { tar: tarTap, done };
+}
+
+/** Converts stream errors of reading an artifact into user-facing errors. */
+export function toBackupError(id: string, error: unknown): unknown {
+  if (error instanceof DamagedArtifactError) return damagedError(id, error.message);
+  if (error instanceof Error && /zstd|incorrect header|invalid|unexpected end/i.test(error.message)
+    && !(error instanceof SrekitError)) {
+    return damagedError(id, `the payload could not be decompressed: ${error.message}`);
+  }
+  return error;
+}
+
+function checkDigest(
+  id: string, what: string, tap: HashTap, expected: { size: number; sha256: string },
+): void {
+  const actual = tap.digest();
+  if (tap.bytes !== expected.size || actual !== expected.sha256) {
+    throw damagedError(id, `the ${what} has ${tap.bytes} bytes with SHA-256 ${actual.slice(0, 12)}…, `
+      + `but the manifest records ${expected.size} bytes with ${expected.sha256.slice(0, 12)}…`);
+  }
+}
+
+async function readHeaderBytes(store: Store, manifest: Manifest): Promise<Buffer> {
+  try {
+    return await buffer(await store.get(manifest.artifact.key, { start: 0, end: headerSize - 1 }));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+      throw damagedError(manifest.id, `its artifact ${manifest.artifact.key} is missing`);
+    }
+    throw error;
+  }
+}
+
+/** Returns the BACKUP_DAMAGED error for backup `id`. */
+export function damagedError(id: string, reason: string): SrekitError {
+  return new SrekitError('BACKUP_DAMAGED', `backup ${id} is damaged: ${reason}`, {
+    hint: `run \`srekit backup verify --full --id ${id}\` for details, and restore an older backup`,
+  });
+}

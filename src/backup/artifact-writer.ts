@@ -1,0 +1,96 @@
+import { randomBytes } from 'node:crypto';
+import { PassThrough } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { pack as createPack, type Pack } from 'tar-stream';
+import { compressor } from './compression.js';
+import { defaultSegmentSize, encodeHeader, type ArtifactHeader, type Compression } from './format.js';
+import { HashTap } from './hash-tap.js';
+import { deriveKeys, newScryptParameters, type BackupKeys, type KeyMaterial } from './keys.js';
+import { EncryptStream } from './segments.js';
+import type { Store } from './store.js';
+
+/** Options of {@link writeArtifact}. */
+export interface ArtifactOptions {
+  compression: Compression;
+  /** The secret to encrypt with; the artifact is stored in plain when undefined. */
+  key?: KeyMaterial;
+  segmentSize?: number;
+  signal?: AbortSignal;
+}
+
+/** The sizes and hashes of a stored artifact and of the tar stream inside it. */
+export interface WrittenArtifact {
+  artifact: { key: string; size: number; sha256: string };
+  archive: { size: number; sha256: string };
+  /** The derived keys, for sealing the manifest's file list; undefined without encryption. */
+  keys?: BackupKeys;
+}
+
+/**
+ * Streams the tar archive that `produce` adds to a pack through compression
+ * and encryption into `store` under `key`. Memory stays bounded by stream
+ * buffers and one segment, whatever the archive's size.
+ */
+export async function writeArtifact(
+  store: Store,
+  key: string,
+  produce: (pack: Pack) => Promise<void>,
+  options: ArtifactOptions,
+): Promise<WrittenArtifact> {
+  const { header, keys } = await newHeader(options);
+  const headerBytes = encodeHeader(header);
+  const tarTap = new HashTap();
+  const artifactTap = new HashTap();
+  const pack = createPack();
+  const output = new PassThrough();
+
+  let packError: unknown;
+  const packing = produce(pack).then(() => pack.finalize(), (error: unknown) => {
+    packError = error ?? new Error('packing failed');
+    pack.destroy(error as Error);
+  });
+  const framing = keys === undefined
+    ? [prefix(headerBytes)]
+    : [new EncryptStream(keys.payload, headerBytes, header.segmentSize)];
+  const streaming = pipeline(pack, tarTap, compressor(options.compression), ...framing,
+    artifactTap, output, { signal: options.signal });
+  const storing = store.put(key, output, options.signal);
+  const results = await Promise.allSettled([streaming, storing]);
+  // The producer's error explains a failed pipeline better than the pipeline's own.
+  if (packError !== undefined) throw packError;
+  const failed = results.find((result) => result.status === 'rejected');
+  // NOTE: after a pipeline failure the producer may wait forever on a destroyed
+  // pack; its promise is dropped, which holds no resources beyond an open file.
+  if (failed !== undefined) throw (failed as PromiseRejectedResult).reason;
+  await packing;
+
+  return {
+    artifact: { key, size: artifactTap.bytes, sha256: artifactTap.digest() },
+    archive: { size: tarTap.bytes, sha256: tarTap.digest() },
+    keys,
+  };
+}
+
+async function newHeader(options: ArtifactOptions):
+  Promise<{ header: ArtifactHeader; keys?: BackupKeys }> {
+  const source = options.key?.source ?? 'none';
+  const header: ArtifactHeader = {
+    compression: options.compression,
+    keySource: source,
+    segmentSize: options.key === undefined ? 0 : (options.segmentSize ?? defaultSegmentSize),
+    hkdfSalt: options.key === undefined ? Buffer.alloc(32) : randomBytes(32),
+    scrypt: newScryptParameters(source),
+    keyCheck: Buffer.alloc(32),
+  };
+  if (options.key === undefined) return { header };
+  const keys = await deriveKeys(options.key, header);
+  header.keyCheck = keys.check;
+  return { header, keys };
+}
+
+/** Returns a stream that writes `bytes` before the data that passes through it. */
+function prefix(bytes: Buffer): PassThrough {
+  const stream = new PassThrough();
+  stream.write(bytes);
+  return stream;
+}

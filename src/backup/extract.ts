@@ -1,0 +1,137 @@
+import { constants, createWriteStream } from 'node:fs';
+import { chmod, lchown, lstat, lutimes, mkdir, open, readlink, symlink, utimes } from 'node:fs/promises';
+import { join, posix } from 'node:path';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { Headers } from 'tar-stream';
+import type { CheckedEntry, EntryHandler } from './archive-reader.js';
+import { UnsafeEntryError } from './entry-rules.js';
+
+type Kind = 'file' | 'directory' | 'symlink';
+
+/** The most symlinks followed while checking where one symlink leads, as in Linux's ELOOP limit. */
+const maxSymlinkHops = 40;
+
+/**
+ * Writes checked archive entries under `root`, a fresh empty directory. It
+ * never follows a symlink while writing: each entry's parents must be
+ * directories that this extraction created, and files are opened with
+ * O_EXCL and O_NOFOLLOW. Modes, times and (as root) owners are applied as
+ * entries arrive, except directories, which {@link finish} sets last.
+ */
+export class Extraction {
+  private readonly kinds = new Map<string, Kind>();
+  private readonly directories: { path: string; header: Headers }[] = [];
+  private readonly symlinks: string[] = [];
+
+  constructor(private readonly root: string) {}
+
+  /** The handler to pass to readArchive. */
+  readonly handle: EntryHandler = async (entry, content) => {
+    await this.prepareParents(entry.path);
+    if (this.kinds.has(entry.path)) throw new UnsafeEntryError(`entry ${entry.path} appears twice`);
+    const absolute = join(this.root, entry.path);
+    const type = entry.expected.type;
+    this.kinds.set(entry.path, type);
+    if (type === 'directory') {
+      await mkdir(absolute, { mode: 0o700 });
+      this.directories.push({ path: entry.path, header: entry.header });
+    } else if (type === 'symlink') {
+      await symlink(entry.header.linkname ?? '', absolute);
+      this.symlinks.push(entry.path);
+      await applyMetadata(absolute, entry.header, true);
+    } else {
+      await writeFile(absolute, entry, content);
+    }
+  };
+
+  /**
+   * Sets the directories' modes and times, deepest first so that setting a
+   * parent's time comes after its children changed it, then checks that no
+   * symlink leads outside the root when followed through other symlinks.
+   */
+  async finish(): Promise<void> {
+    for (const path of this.symlinks) await this.checkSymlinkStaysInside(path);
+    const deepestFirst = [...this.directories].sort((a, b) => b.path.length - a.path.length);
+    for (const { path, header } of deepestFirst) {
+      await applyMetadata(join(this.root, path), header, false);
+    }
+  }
+
+  private async prepareParents(path: string): Promise<void> {
+    const parts = path.split('/');
+    for (let depth = 1; depth < parts.length; depth += 1) {
+      const parent = parts.slice(0, depth).join('/');
+      const kind = this.kinds.get(parent);
+      if (kind === 'directory') continue;
+      if (kind !== undefined) {
+        throw new UnsafeEntryError(`entry ${path} would be written through the ${kind} ${parent}`);
+      }
+      await mkdir(join(this.root, parent), { mode: 0o700 });
+      this.kinds.set(parent, 'directory');
+    }
+  }
+
+  /** Follows symlink `path` hop by hop inside the root and rejects it when it leaves. */
+  private async checkSymlinkStaysInside(path: string): Promise<void> {
+    let hops = 0;
+    const resolved: string[] = path.split('/').slice(0, -1);
+    let pending = (await readlink(join(this.root, path))).split('/');
+    while (pending.length > 0) {
+      const part = pending.shift() ?? '';
+      if (part === '' || part === '.') continue;
+      if (part === '..') {
+        if (resolved.length === 0) throw new UnsafeEntryError(`symlink ${path} leads outside the target`);
+        resolved.pop();
+        continue;
+      }
+      resolved.push(part);
+      const current = resolved.join('/');
+      if (this.kinds.get(current) !== 'symlink') continue;
+      hops += 1;
+      if (hops > maxSymlinkHops) throw new UnsafeEntryError(`symlink ${path} loops`);
+      const target = await readlink(join(this.root, current));
+      if (posix.isAbsolute(target)) throw new UnsafeEntryError(`symlink ${path} leads outside the target`);
+      resolved.pop();
+      pending = [...target.split('/'), ...pending];
+    }
+  }
+}
+
+async function writeFile(absolute: string, entry: CheckedEntry, content: Readable): Promise<void> {
+  const flags = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
+  const file = await open(absolute, flags, 0o600);
+  await pipeline(content, createWriteStream('', { fd: file }));
+  await applyMetadata(absolute, entry.header, false);
+}
+
+async function applyMetadata(absolute: string, header: Headers, isSymlink: boolean): Promise<void> {
+  const mtime = paxTime(header) ?? header.mtime ?? new Date(0);
+  if (process.getuid?.() === 0 && header.uid !== undefined && header.gid !== undefined) {
+    await lchown(absolute, header.uid, header.gid);
+  }
+  if (isSymlink) {
+    await lutimes(absolute, mtime, mtime);
+    return;
+  }
+  await chmod(absolute, (header.mode ?? 0o644) & 0o7777);
+  await utimes(absolute, mtime, mtime);
+}
+
+/** Returns the pax mtime record, which keeps fractions of a second, as seconds. */
+function paxTime(header: Headers): number | undefined {
+  const pax = (header as Headers & { pax?: Record<string, string> }).pax;
+  const value = pax?.mtime;
+  if (value === undefined || !/^-?\d+(\.\d+)?$/.test(value)) return undefined;
+  return Number(value);
+}
+
+/** Returns true when `path` exists without following a final symlink. */
+export async function pathExists(path: string): Promise<boolean> {
+  try {
+    await lstat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,17 @@
+/**
+ * Backups: a tar archive of a directory or SQLite database, compressed,
+ * encrypted in authenticated segments and stored in a repository with a
+ * manifest that commits it. docs/backup-format.md describes the format.
+ */
+export { registerBackupCommands } from './commands.js';
+export { createBackup } from './create.js';
+export type { CreateOptions, CreateResult } from './create.js';
+export { DirectoryStore } from './directory-store.js';
+export type { Manifest, FileEntry } from './manifest.js';
+export { initRepository, openRepository, Repository } from './repository.js';
+export { restoreBackup } from './restore.js';
+export type { RestoreOptions } from './restore.js';
+export { selectBackup } from './select.js';
+export type { Store, StoredObject, PartialUpload, ByteRange } from './store.js';
+export { verifyBackup } from './verify.js';
+export type { VerifyMode, VerifyResult } from './verify.js';

@@ -1,0 +1,131 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { SrekitError } from '../common/errors.js';
+import { describeFileError } from '../common/files.js';
+import { readArchive } from './archive-reader.js';
+import { openBackup, readPayload, toBackupError } from './artifact-reader.js';
+import { UnsafeEntryError } from './entry-rules.js';
+import { Extraction } from './extract.js';
+import type { KeyMaterial } from './keys.js';
+import type { Manifest } from './manifest.js';
+import type { Repository } from './repository.js';
+
+/** Options of {@link restoreBackup}. */
+export interface RestoreOptions {
+  /** The directory to restore into, or the database file for a SQLite backup. */
+  target: string;
+  key?: KeyMaterial;
+  /** Replaces a target that exists and is not empty. */
+  force: boolean;
+  allowSetuid: boolean;
+  /** Called with the number of artifact bytes read, for progress. */
+  onBytes?: (count: number) => void;
+}
+
+/**
+ * Restores backup `manifest` to `options.target`. Everything is extracted
+ * into a new temporary directory beside the target and checked against the
+ * manifest, and only then renamed into place, so a failed restore leaves
+ * the target as it was.
+ */
+export async function restoreBackup(
+  repository: Repository, manifest: Manifest, options: RestoreOptions,
+): Promise<void> {
+  await assertTargetReplaceable(options.target, options.force);
+  const opened = await openBackup(repository.store, manifest, options.key);
+  const parent = dirname(options.target);
+  await mkdir(parent, { recursive: true });
+  const staging = join(parent, `.${basename(options.target)}.restore-${randomBytes(4).toString('hex')}`);
+  await mkdir(staging, { mode: 0o700 });
+  try {
+    const payload = await readPayload(repository.store, opened, options.onBytes);
+    const extraction = new Extraction(staging);
+    try {
+      await readArchive(payload.tar, opened.files, options, extraction.handle);
+      await payload.done;
+      await extraction.finish();
+    } catch (error) {
+      payload.tar.destroy();
+      throw error;
+    }
+    if (manifest.source.kind === 'sqlite') {
+      await placeDatabase(staging, manifest, options.target);
+    } else {
+      await placeDirectory(staging, options.target);
+    }
+  } catch (error) {
+    throw toRestoreError(manifest.id, error);
+  } finally {
+    await rm(staging, { recursive: true, force: true });
+  }
+}
+
+function toRestoreError(id: string, error: unknown): unknown {
+  if (error instanceof UnsafeEntryError) {
+    return new SrekitError('BACKUP_UNSAFE_ENTRY', `restore of backup ${id} rejected an entry: `
+      + `${error.message}; nothing was written to the target`);
+  }
+  if (error instanceof Error && /Invalid tar header|Unexpected end of data/.test(error.message)) {
+    return toBackupError(id, new Error(`the tar stream is invalid: ${error.message}`));
+  }
+  return toBackupError(id, error);
+}
+
+/**
+ * Throws unless `target` is missing, an empty directory, or `force` is set.
+ * For a SQLite backup the target is a file, which counts as empty at 0 bytes.
+ */
+async function assertTargetReplaceable(target: string, force: boolean): Promise<void> {
+  let empty: boolean;
+  try {
+    const stats = await stat(target);
+    empty = stats.isDirectory() ? (await readdir(target)).length === 0 : stats.size === 0;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw new SrekitError('INVALID_INPUT', `could not read restore target ${target}: ${describeFileError(error)}`);
+  }
+  if (!empty && !force) {
+    throw new SrekitError('INVALID_INPUT', `restore target ${target} exists and is not empty`, {
+      hint: 'choose another --to, or pass --force to replace it',
+    });
+  }
+}
+
+/**
+ * Moves the restored tree to `target`. An existing target is first renamed
+ * aside and removed after the swap. NOTE: the two renames are not one atomic
+ * step, so a crash between them leaves the old tree under a hidden name.
+ */
+async function placeDirectory(staging: string, target: string): Promise<void> {
+  const aside = `${join(dirname(target), `.${basename(target)}.old-${randomBytes(4).toString('hex')}`)}`;
+  let moved = false;
+  try {
+    await rename(target, aside);
+    moved = true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+  try {
+    await rename(staging, target);
+  } catch (error) {
+    if (moved) await rename(aside, target);
+    throw error;
+  }
+  if (moved) await rm(aside, { recursive: true, force: true });
+}
+
+/** Moves the one restored database file onto `target` with a single rename. */
+async function placeDatabase(staging: string, manifest: Manifest, target: string): Promise<void> {
+  const name = basename(manifest.source.path);
+  const entries = await readdir(staging);
+  if (entries.length !== 1 || entries[0] !== name) {
+    throw new SrekitError('BACKUP_DAMAGED', `backup ${manifest.id} of a SQLite database should `
+      + `hold only ${name}, but holds ${entries.join(', ')}`);
+  }
+  // Stale -wal and -shm files beside the target belong to the old database,
+  // and SQLite would replay them onto the restored one.
+  await rm(`${target}-wal`, { force: true });
+  await rm(`${target}-shm`, { force: true });
+  await rename(join(staging, name), target);
+}

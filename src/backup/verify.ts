@@ -1,0 +1,138 @@
+import { randomInt } from 'node:crypto';
+import { buffer } from 'node:stream/consumers';
+import { pipeline } from 'node:stream/promises';
+import { SrekitError } from '../common/errors.js';
+import { readArchive } from './archive-reader.js';
+import {
+  damagedError, openBackup, readPayload, toBackupError, type OpenedBackup,
+} from './artifact-reader.js';
+import { headerSize, tagSize } from './format.js';
+import { HashTap } from './hash-tap.js';
+import type { KeyMaterial } from './keys.js';
+import type { Manifest } from './manifest.js';
+import type { Repository } from './repository.js';
+import { openSegment } from './segments.js';
+import { UnsafeEntryError } from './entry-rules.js';
+
+/** How thoroughly {@link verifyBackup} checks. */
+export type VerifyMode =
+  | { kind: 'quick' }
+  | { kind: 'full' }
+  | { kind: 'sample'; percent: number };
+
+/** What a verification checked. */
+export interface VerifyResult {
+  id: string;
+  mode: VerifyMode['kind'];
+  /** Bytes of the stored artifact read. */
+  bytesRead: number;
+  /** Segments decrypted, for an encrypted backup. */
+  segmentsChecked: number;
+}
+
+/**
+ * Checks one backup. Quick reads the stored artifact and compares its size
+ * and SHA-256 with the manifest, without a key. Full decrypts, decompresses
+ * and re-hashes every file against the manifest. Sample checks the key and
+ * decrypts the given share of segments, always including the last.
+ */
+export async function verifyBackup(
+  repository: Repository, manifest: Manifest, mode: VerifyMode, key?: KeyMaterial,
+): Promise<VerifyResult> {
+  try {
+    if (mode.kind === 'quick') return await verifyQuick(repository, manifest);
+    const opened = await openBackup(repository.store, manifest, key);
+    if (mode.kind === 'full') return await verifyFull(repository, opened);
+    return await verifySample(repository, opened, mode.percent);
+  } catch (error) {
+    if (error instanceof UnsafeEntryError) throw damagedError(manifest.id, error.message);
+    throw toBackupError(manifest.id, error);
+  }
+}
+
+async function verifyQuick(repository: Repository, manifest: Manifest): Promise<VerifyResult> {
+  const tap = new HashTap();
+  try {
+    await pipeline(await repository.store.get(manifest.artifact.key), tap, async (source) => {
+      for await (const chunk of source) void chunk;
+    });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+      throw damagedError(manifest.id, `its artifact ${manifest.artifact.key} is missing`);
+    }
+    throw error;
+  }
+  const sha256 = tap.digest();
+  if (tap.bytes !== manifest.artifact.size || sha256 !== manifest.artifact.sha256) {
+    throw damagedError(manifest.id, `the artifact has ${tap.bytes} bytes with SHA-256 `
+      + `${sha256.slice(0, 12)}…, but the manifest records ${manifest.artifact.size} bytes with `
+      + `${manifest.artifact.sha256.slice(0, 12)}…`);
+  }
+  return { id: manifest.id, mode: 'quick', bytesRead: tap.bytes, segmentsChecked: 0 };
+}
+
+async function verifyFull(repository: Repository, opened: OpenedBackup): Promise<VerifyResult> {
+  const payload = await readPayload(repository.store, opened);
+  try {
+    // Verification reads entries without writing them, so setuid bits are no reason to fail.
+    await readArchive(payload.tar, opened.files, { allowSetuid: true }, async () => {});
+    await payload.done;
+  } catch (error) {
+    payload.tar.destroy();
+    if (error instanceof Error && /Invalid tar header|Unexpected end of data/.test(error.message)) {
+      throw damagedError(opened.manifest.id, `the tar stream is invalid: ${error.message}`);
+    }
+    throw error;
+  }
+  const { size } = opened.manifest.artifact;
+  const segmentsChecked = opened.keys === undefined ? 0 : segmentCount(opened, size);
+  return { id: opened.manifest.id, mode: 'full', bytesRead: size, segmentsChecked };
+}
+
+async function verifySample(
+  repository: Repository, opened: OpenedBackup, percent: number,
+): Promise<VerifyResult> {
+  const { manifest, header, headerBytes, keys } = opened;
+  const stored = await repository.store.stat(manifest.artifact.key);
+  if (stored?.size !== manifest.artifact.size) {
+    throw damagedError(manifest.id, `the artifact has ${stored?.size ?? 0} bytes, but the `
+      + `manifest records ${manifest.artifact.size}`);
+  }
+  // Without encryption there are no segments to sample, so the whole artifact is hashed.
+  if (keys === undefined) return { ...(await verifyQuick(repository, manifest)), mode: 'sample' };
+
+  const count = segmentCount(opened, stored.size);
+  const chosen = chooseSegments(count, percent);
+  const recordSize = header.segmentSize + tagSize;
+  let bytesRead = 0;
+  for (const index of chosen) {
+    const start = headerSize + index * recordSize;
+    const end = Math.min(start + recordSize, stored.size) - 1;
+    const record = await buffer(await repository.store.get(manifest.artifact.key, { start, end }));
+    bytesRead += record.length;
+    openSegment(keys.payload, headerBytes, index, index === count - 1, record);
+  }
+  return { id: manifest.id, mode: 'sample', bytesRead, segmentsChecked: chosen.length };
+}
+
+function segmentCount(opened: OpenedBackup, artifactSize: number): number {
+  const recordSize = opened.header.segmentSize + tagSize;
+  return Math.max(1, Math.ceil((artifactSize - headerSize) / recordSize));
+}
+
+/** Picks `percent` of `count` segment indexes at random, at least one, always with the last. */
+function chooseSegments(count: number, percent: number): number[] {
+  const wanted = Math.max(1, Math.ceil((count * percent) / 100));
+  const chosen = new Set<number>([count - 1]);
+  while (chosen.size < Math.min(wanted, count)) chosen.add(randomInt(count));
+  return [...chosen].sort((a, b) => a - b);
+}
+
+/** Throws a usage error unless `value` is a percentage above 0 and at most 100. */
+export function parseSamplePercent(value: string): number {
+  const percent = Number(value);
+  if (!/^\d+(\.\d+)?$/.test(value) || percent <= 0 || percent > 100) {
+    throw new SrekitError('USAGE', `--sample ${value} is not a percentage above 0 and at most 100`);
+  }
+  return percent;
+}
