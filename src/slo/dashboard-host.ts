@@ -3,7 +3,7 @@ import {
 } from '@grafana/grafana-foundation-sdk/dashboard';
 import * as units from '@grafana/grafana-foundation-sdk/units';
 import {
-  buildDashboard, datasourceVariable, labelVariable, policyRunbookLink, policyWindow,
+  buildDashboard, dashboardTag, datasourceVariable, labelVariable, policyRunbookLink, policyWindow,
   thresholds, timeseriesPanel, type DashboardItem, type DashboardOptions,
 } from './dashboard-panels.js';
 import { formatDuration } from './duration.js';
@@ -170,7 +170,7 @@ export function buildHostDashboard(options: DashboardOptions = {}): Dashboard {
   const builder = new DashboardBuilder('Hosts and containers')
     .uid(hostDashboardUid)
     .description('Host metrics from node-exporter and container metrics from cAdvisor.')
-    .tags(['srekit', 'host'])
+    .tags([dashboardTag, 'host'])
     .time({ from: 'now-6h', to: 'now' })
     .refresh('1m')
     .withVariable(datasourceVariable())

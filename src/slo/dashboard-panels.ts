@@ -187,11 +187,20 @@ export function policyRunbookLink(
 /** A row header or a panel, in the order they appear on the dashboard. */
 export type DashboardItem = RowBuilder | Builder<Panel>;
 
+/** The tag of every srekit dashboard, which their links to each other select. */
+export const dashboardTag = 'srekit';
+
 /**
- * Adds rows and panels to `builder` in order, builds the dashboard and
- * numbers its panels.
+ * Adds rows and panels to `builder` in order, and a menu of the other
+ * srekit dashboards, then builds the dashboard and numbers its panels.
  */
 export function buildDashboard(builder: DashboardBuilder, items: DashboardItem[]): Dashboard {
+  builder.link(new DashboardLinkBuilder('srekit dashboards')
+    .type(DashboardLinkType.Dashboards)
+    .tags([dashboardTag])
+    .asDropdown(true)
+    .includeVars(false)
+    .keepTime(true));
   for (const item of items) {
     if (item instanceof RowBuilder) builder.withRow(item);
     else builder.withPanel(item);

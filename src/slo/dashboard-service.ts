@@ -3,8 +3,8 @@ import {
 } from '@grafana/grafana-foundation-sdk/dashboard';
 import * as units from '@grafana/grafana-foundation-sdk/units';
 import {
-  buildDashboard, datasourceVariable, labelVariable, policyRunbookLink, policyWindow, statPanel,
-  thresholds, timeseriesPanel, type DashboardItem, type DashboardOptions,
+  buildDashboard, dashboardTag, datasourceVariable, labelVariable, policyRunbookLink, policyWindow,
+  statPanel, thresholds, timeseriesPanel, type DashboardItem, type DashboardOptions,
 } from './dashboard-panels.js';
 import { formatDuration } from './duration.js';
 import { errorRatioThreshold, latencyP95Threshold } from './policy.js';
@@ -165,7 +165,7 @@ export function buildServiceHealthDashboard(options: DashboardOptions = {}): Das
     .uid(serviceHealthUid)
     .description('Request rate, errors, latency and saturation of the services that srekit '
       + 'instruments.')
-    .tags(['srekit', 'service'])
+    .tags([dashboardTag, 'service'])
     .time({ from: 'now-3h', to: 'now' })
     .refresh('1m')
     .withVariable(datasourceVariable())

@@ -4,7 +4,7 @@ import {
 import * as units from '@grafana/grafana-foundation-sdk/units';
 import { burnFactor, errorBudgetRatio, type BurnRateTier } from './burn-rate.js';
 import {
-  buildDashboard, datasourceVariable, runbookLink, statPanel, tablePanel, thresholds,
+  buildDashboard, dashboardTag, datasourceVariable, runbookLink, statPanel, tablePanel, thresholds,
   timeseriesPanel, type DashboardItem, type DashboardOptions,
 } from './dashboard-panels.js';
 import { formatDuration } from './duration.js';
@@ -114,7 +114,7 @@ export function buildSloDashboard(
   const builder = new DashboardBuilder('SLOs and error budgets')
     .uid(sloDashboardUid)
     .description('SLIs, burn rates and error budgets of the SLOs in monitoring/slos.')
-    .tags(['srekit', 'slo'])
+    .tags([dashboardTag, 'slo'])
     .time({ from: 'now-24h', to: 'now' })
     .refresh('1m')
     .withVariable(datasourceVariable());
