@@ -4,7 +4,7 @@
 SHELL := /bin/bash
 NODE_MODULES_STAMP := node_modules/.package-lock.json
 
-.PHONY: all deps system-deps build test gameday bench clean
+.PHONY: all deps system-deps build test gameday bench bench-service bench-slo clean
 
 all: build
 
@@ -28,8 +28,15 @@ test: deps
 gameday: deps build
 	node dist/src/bin.js gameday
 
-bench: deps build
+# Both benchmarks. Without -j they run one after the other and do not share CPUs.
+# `make -k bench` still runs the second when the first fails its check.
+bench: bench-service bench-slo
+
+bench-service: deps build
 	node dist/bench/service/run.js
+
+bench-slo: deps build
+	node dist/bench/slo/run.js
 
 clean:
 	rm -rf dist .srekit
