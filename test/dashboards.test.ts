@@ -14,7 +14,8 @@ import { startTestService } from './helpers/service.js';
 // Prometheus, and every metric it names must come from something real: the
 // service, node-exporter and Prometheus, each started here, or a rule file.
 // cAdvisor needs Docker, so its names come from a fixture and are not
-// checked live.
+// checked live. A label matcher on a scraped metric must name one of its
+// labels. The labels of recorded series, ALERTS and cAdvisor are not checked.
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const dashboardsDir = join(root, 'monitoring/grafana/dashboards');
@@ -132,14 +133,29 @@ async function startServer(
   return { url: `http://${address}`, stop };
 }
 
-/** Returns the names of the samples of a Prometheus text exposition. */
-async function exposedNames(url: string): Promise<string[]> {
+/**
+ * Metric names that something exposes, each with its label names when they
+ * are known, or undefined for a series whose labels are not checked.
+ */
+type ExposedMetrics = Map<string, Set<string> | undefined>;
+
+/** Labels that Prometheus adds to every scraped series. */
+const targetLabels = ['job', 'instance'];
+
+/** Adds the metric names of a Prometheus text exposition, with their label names. */
+async function addScrapedMetrics(url: string, exposed: ExposedMetrics): Promise<void> {
   const response = await fetch(`${url}/metrics`);
   assert.equal(response.status, 200, `GET ${url}/metrics`);
-  const names = (await response.text()).split('\n')
-    .filter((line) => line !== '' && !line.startsWith('#'))
-    .map((line) => /^[a-zA-Z_:][a-zA-Z0-9_:]*/.exec(line)?.[0] ?? '');
-  return [...new Set(names)];
+  for (const line of (await response.text()).split('\n')) {
+    if (line === '' || line.startsWith('#')) continue;
+    const match = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{.*\})?/.exec(line);
+    const name = match?.[1] ?? '';
+    const labels = exposed.get(name) ?? new Set(targetLabels);
+    for (const [, label = ''] of (match?.[2] ?? '').matchAll(/([a-zA-Z_]\w*)="/g)) {
+      labels.add(label);
+    }
+    exposed.set(name, labels);
+  }
 }
 
 /**
@@ -184,15 +200,33 @@ async function formatQuery(
 interface QueryProblems {
   invalid: string[];
   unexposed: string[];
+  unknownLabels: string[];
 }
 
-/** Parses every query in Prometheus and lists the invalid ones and the unexposed metrics. */
+/** Lists the matcher labels of each selector that its metric does not have. */
+function unknownLabels(formatted: string, exposed: ExposedMetrics): string[] {
+  const unknown: string[] = [];
+  const selectors = formatted.matchAll(/([a-zA-Z_:][\w:]*)\{((?:[^}"]|"(?:[^"\\]|\\.)*")*)\}/g);
+  for (const [, metric = '', matchers = ''] of selectors) {
+    const labels = exposed.get(metric);
+    if (labels === undefined) continue;
+    for (const [, label = ''] of matchers.matchAll(/([a-zA-Z_]\w*)\s*(?:=~|!~|!=|=)\s*"/g)) {
+      if (!labels.has(label)) unknown.push(`${metric} has no label ${label}`);
+    }
+  }
+  return unknown;
+}
+
+/**
+ * Parses every query in Prometheus and lists the invalid ones, the metrics
+ * that nothing exposes, and the matcher labels that a metric does not have.
+ */
 async function checkQueries(
   prometheusUrl: string,
   queries: readonly DashboardQuery[],
-  exposed: ReadonlySet<string>,
+  exposed: ExposedMetrics,
 ): Promise<QueryProblems> {
-  const problems: QueryProblems = { invalid: [], unexposed: [] };
+  const problems: QueryProblems = { invalid: [], unexposed: [], unknownLabels: [] };
   for (const query of queries) {
     let result: { formatted: string } | { error: string };
     try {
@@ -206,6 +240,9 @@ async function checkQueries(
     }
     for (const name of metricNames(result.formatted)) {
       if (!exposed.has(name)) problems.unexposed.push(`${query.where}: ${name}`);
+    }
+    for (const problem of unknownLabels(result.formatted, exposed)) {
+      problems.unknownLabels.push(`${query.where}: ${problem}`);
     }
   }
   return problems;
@@ -223,7 +260,7 @@ async function committedQueries(): Promise<DashboardQuery[]> {
 
 const servers: Server[] = [];
 let prometheus: Server;
-const exposed = new Set<string>();
+const exposed: ExposedMetrics = new Map();
 let workdir: string;
 
 before(async () => {
@@ -242,9 +279,11 @@ before(async () => {
   // The HTTP and database histograms have no series until the first request.
   assert.equal((await fetch(`${service.url}/orders`)).status, 200);
   for (const url of [prometheus.url, nodeExporter.url, service.url]) {
-    for (const name of await exposedNames(url)) exposed.add(name);
+    await addScrapedMetrics(url, exposed);
   }
-  for (const name of [...await ruleSeries(), ...await cadvisorNames()]) exposed.add(name);
+  for (const name of [...await ruleSeries(), ...await cadvisorNames()]) {
+    if (!exposed.has(name)) exposed.set(name, undefined);
+  }
 });
 
 after(async () => {
@@ -282,7 +321,27 @@ test('check reports an unexposed metric', async () => {
   const problems = await checkQueries(prometheus.url, dashboardQueries('x.json', dashboard),
     exposed);
   assert.deepEqual(problems, {
-    invalid: [], unexposed: ['x.json: panel "Orders": orders_created_total'],
+    invalid: [], unexposed: ['x.json: panel "Orders": orders_created_total'], unknownLabels: [],
+  });
+});
+
+test('every matcher label exists', async () => {
+  const problems = await checkQueries(prometheus.url, await committedQueries(), exposed);
+  assert.deepEqual(problems.unknownLabels, []);
+});
+
+test('check reports an unknown label', async () => {
+  const dashboard: DashboardJson = {
+    panels: [{
+      title: 'Orders',
+      targets: [{ expr: 'rate(http_requests_total{path="/orders", route=~"$route"}[5m])' }],
+    }],
+  };
+  const problems = await checkQueries(prometheus.url, dashboardQueries('x.json', dashboard),
+    exposed);
+  assert.deepEqual(problems, {
+    invalid: [], unexposed: [],
+    unknownLabels: ['x.json: panel "Orders": http_requests_total has no label path'],
   });
 });
 
