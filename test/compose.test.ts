@@ -5,6 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
+import { dashboardRunbookBaseUrl } from '../src/slo/dashboard-panels.js';
 
 // Checks monitoring/docker-compose.yml without Docker: pinned images, mounts
 // of repository paths that exist, and listen addresses that agree with the
@@ -184,13 +185,15 @@ test('Alertmanagers peer with each other', async () => {
   assert.notEqual(flag(first, 'cluster.listen-address'), undefined);
 });
 
-test('Alertmanager webhooks reach the receiver', async () => {
+test('webhooks and runbook links reach the receiver', async () => {
   const compose = await composeFile();
   const text = await readFile(join(monitoring, 'alertmanager/alertmanager.yml'), 'utf8');
   const listening = new Set(Object.values(compose.services).map(listenAddress));
   const webhooks = [...text.matchAll(/url: http:\/\/([\w.]+:\d+)\//g)].map((match) => match[1]);
   assert.ok(webhooks.length >= 4);
   for (const address of webhooks) assert.ok(listening.has(address), `webhook to ${address}`);
+  const runbooks = new URL(dashboardRunbookBaseUrl).host;
+  assert.ok(listening.has(runbooks), `dashboard runbook links to ${runbooks}`);
 });
 
 test('Grafana provisioning matches compose', async () => {

@@ -4,6 +4,7 @@ import type { CommandContext } from '../common/command.js';
 import {
   assertDashboardsCurrent, committedDashboardsDir, renderDashboardFiles,
 } from './dashboard-files.js';
+import { defaultRunbookBaseUrl } from './scale.js';
 import {
   committedSpecsDir, loadSpecsDir, writeGeneratedFiles, type GeneratedFile,
 } from './slo-generate.js';
@@ -48,9 +49,11 @@ src/slo/dashboard-*.ts and the SLO specs, and --check compares them.`)
       if (!production || options.output !== undefined) return;
       // Rendering everything before the action runs means an error writes no file at all.
       const definitions = await loadSpecsDir(resolve(options.specs ?? committedSpecsDir));
-      const files = renderDashboardFiles(definitions, outputDir, {
-        runbookBaseUrl: options.runbookBaseUrl,
-      });
+      // The rules' default runbook base is a repository path, which Grafana
+      // cannot open, so the dashboards keep their own default unless one is given.
+      const runbookBaseUrl = options.runbookBaseUrl === defaultRunbookBaseUrl
+        ? undefined : options.runbookBaseUrl;
+      const files = renderDashboardFiles(definitions, outputDir, { runbookBaseUrl });
       if (options.check) {
         await assertDashboardsCurrent(files, showPath);
         context.io.stderr.write(`the dashboards in ${directory} are up to date\n`);

@@ -13,11 +13,19 @@ import { PanelBuilder as StatPanelBuilder } from '@grafana/grafana-foundation-sd
 import { PanelBuilder as TablePanelBuilder } from '@grafana/grafana-foundation-sdk/table';
 import { PanelBuilder as TimeseriesPanelBuilder } from '@grafana/grafana-foundation-sdk/timeseries';
 import { alertPolicy, type AlertDefinition } from './policy.js';
-import { defaultRunbookBaseUrl } from './scale.js';
+
+/**
+ * Base URL of the runbook links in dashboards: the alert receiver, which
+ * serves docs/runbooks under /runbooks/ at this address in `srekit stack up`
+ * with the default base port and in monitoring/docker-compose.yml. Grafana
+ * resolves a relative link against its own URL, so the repository path that
+ * the alert rules use by default would open a Grafana page that does not exist.
+ */
+export const dashboardRunbookBaseUrl = 'http://127.0.0.1:19095/runbooks/';
 
 /** Options shared by every dashboard. */
 export interface DashboardOptions {
-  /** Base URL that runbook links start with; {@link defaultRunbookBaseUrl} if unset. */
+  /** Base URL that runbook links start with; {@link dashboardRunbookBaseUrl} if unset. */
   runbookBaseUrl?: string;
 }
 
@@ -172,7 +180,7 @@ export function runbookLink(
 ): DashboardLinkBuilder {
   return new DashboardLinkBuilder(`Runbook: ${alertName}`)
     .type(DashboardLinkType.Link)
-    .url(joinUrl(options.runbookBaseUrl ?? defaultRunbookBaseUrl, runbook))
+    .url(joinUrl(options.runbookBaseUrl ?? dashboardRunbookBaseUrl, runbook))
     .targetBlank(true);
 }
 
