@@ -159,6 +159,9 @@ export const componentSpecs: Record<ComponentName, ComponentSpec> = {
         `--web.external-url=http://${listen(ports.prometheus)}/`,
         // Lets `curl -X POST .../-/reload` apply an edited configuration.
         '--web.enable-lifecycle',
+        // Fills the `replica` external label of prometheus.yml from the
+        // PROMETHEUS_REPLICA environment variable, empty when it is unset.
+        '--enable-feature=expand-external-labels',
         `--rules.alert.resend-delay=${formatDuration(profile.alertResendDelay)}`],
     }),
   },
