@@ -6,7 +6,7 @@ import type { KeyMaterial } from './keys.js';
 import { removeLeftovers } from './leftovers.js';
 import { sealFileList, type Manifest } from './manifest.js';
 import { artifactKey, newBackupId, type Repository } from './repository.js';
-import { prepareSource, type BackupSource } from './sources.js';
+import { assertSourceType, prepareSource, type BackupSource } from './sources.js';
 
 /** Options of {@link createBackup}. */
 export interface CreateOptions {
@@ -34,6 +34,8 @@ export interface CreateResult {
 export async function createBackup(
   repository: Repository, options: CreateOptions,
 ): Promise<CreateResult> {
+  // A bad source is a usage error, which must leave the repository untouched.
+  await assertSourceType(options.source);
   const removedLeftovers = await removeLeftovers(repository);
   const time = new Date();
   const id = newBackupId(time);

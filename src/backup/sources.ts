@@ -57,7 +57,8 @@ export async function prepareSource(source: BackupSource): Promise<PreparedSourc
   return { directory, release };
 }
 
-async function assertSourceType(source: BackupSource): Promise<void> {
+/** Throws INVALID_INPUT unless `source` exists and is a directory or a file, as its kind needs. */
+export async function assertSourceType(source: BackupSource): Promise<void> {
   let isDirectory: boolean;
   try {
     isDirectory = (await stat(source.path)).isDirectory();

@@ -1,0 +1,190 @@
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { setTimeout as delay } from 'node:timers/promises';
+import { backupCli, newRepository, tempDir, type CliResult } from './fixtures/backup/helpers.js';
+
+function assertExit(result: CliResult, code: number, pattern: RegExp): void {
+  assert.equal(result.code, code, `exit ${result.code}, stderr: ${result.err}`);
+  assert.match(result.err, pattern);
+}
+
+async function sourceWithFile(dir: string, content = 'content'): Promise<string> {
+  const source = join(dir, 'source');
+  await mkdir(source, { recursive: true });
+  await writeFile(join(source, 'file.txt'), content);
+  return source;
+}
+
+test('create rejects bad usage and writes nothing', async (t) => {
+  const dir = await tempDir(t);
+  const { repo, keyFile } = await newRepository(dir);
+  const source = await sourceWithFile(dir);
+  const shortKey = join(dir, 'short-key');
+  await writeFile(shortKey, 'too short');
+  const cases: [string, string[], NodeJS.ProcessEnv, RegExp][] = [
+    ['missing --source', ['--repo', repo], {}, /required option '--source <path>'/],
+    ['unknown compression', ['--source', source, '--repo', repo, '--compression', 'lz4'], {},
+      /argument 'lz4' is invalid.*zstd, gzip, none/],
+    ['a missing source', ['--source', join(dir, 'nope'), '--repo', repo], {},
+      /could not read source .*nope: no such file or directory/],
+    ['a file as source', ['--source', keyFile, '--repo', repo], {}, /is not a directory/],
+    ['a short key file', ['--source', source, '--repo', repo, '--key-file', shortKey], {},
+      /has 9 bytes; a key file holds exactly 32/],
+    ['both key options', ['--source', source, '--repo', repo, '--key-file', keyFile,
+      '--passphrase-env', 'PASS'], { PASS: 'x' }, /cannot be used with option/],
+    ['an unset passphrase variable', ['--source', source, '--repo', repo,
+      '--passphrase-env', 'UNSET_PASS'], {}, /UNSET_PASS, which is not set/],
+    ['an invalid tag', ['--source', source, '--repo', repo, '--tag', 'no-equals'], {},
+      /invalid tag "no-equals"/],
+    ['an invalid class', ['--source', source, '--repo', repo, '--class', '../x'], {},
+      /invalid class "..\/x"/],
+  ];
+  for (const [name, args, env, pattern] of cases) {
+    const result = await backupCli(['create', ...args], env);
+    assertExit(result, 2, pattern);
+    assert.deepEqual(await readdir(repo), ['config.json'], `${name} changed the repository`);
+  }
+});
+
+test('missing repository exits 10', async (t) => {
+  const dir = await tempDir(t);
+  const source = await sourceWithFile(dir);
+  const repo = join(dir, 'no-repo');
+  const commands = [
+    ['create', '--source', source, '--repo', repo],
+    ['list', '--repo', repo],
+    ['verify', '--repo', repo],
+    ['restore', '--repo', repo, '--to', join(dir, 'target')],
+  ];
+  for (const args of commands) {
+    const result = await backupCli(args);
+    assertExit(result, 10, /no backup repository at .*no-repo \[BACKUP_NO_REPOSITORY\]/);
+    assert.match(result.err, /srekit backup init --repo/);
+  }
+  assert.deepEqual(await readdir(dir), ['source']);
+});
+
+test('init rejects an existing repository', async (t) => {
+  const dir = await tempDir(t);
+  const { repo } = await newRepository(dir);
+  const again = await backupCli(['init', '--repo', repo]);
+  assertExit(again, 2, /is already a backup repository/);
+});
+
+test('restore keeps a non-empty target without --force', async (t) => {
+  const dir = await tempDir(t);
+  const { repo } = await newRepository(dir);
+  const source = await sourceWithFile(dir, 'from the backup');
+  assert.equal((await backupCli(['create', '--source', source, '--repo', repo])).code, 0);
+  const target = join(dir, 'target');
+  await mkdir(target);
+  await writeFile(join(target, 'precious.txt'), 'keep me');
+
+  const refused = await backupCli(['restore', '--repo', repo, '--to', target]);
+  assertExit(refused, 2, /restore target .*target exists and is not empty/);
+  assert.match(refused.err, /--force/);
+  assert.deepEqual(await readdir(target), ['precious.txt']);
+  assert.equal(await readFile(join(target, 'precious.txt'), 'utf8'), 'keep me');
+
+  const forced = await backupCli(['restore', '--repo', repo, '--to', target, '--force']);
+  assert.equal(forced.code, 0, forced.err);
+  assert.deepEqual(await readdir(target), ['file.txt']);
+  assert.deepEqual((await readdir(dir)).filter((name) => name.startsWith('.')), []);
+
+  const empty = join(dir, 'empty-target');
+  await mkdir(empty);
+  const intoEmpty = await backupCli(['restore', '--repo', repo, '--to', empty]);
+  assert.equal(intoEmpty.code, 0, intoEmpty.err);
+  assert.equal(await readFile(join(empty, 'file.txt'), 'utf8'), 'from the backup');
+});
+
+test('verify and restore reject bad selections', async (t) => {
+  const dir = await tempDir(t);
+  const { repo } = await newRepository(dir);
+  const cases: [string[], number, RegExp][] = [
+    [['verify', '--repo', repo], 1, /the repository has no backup \[BACKUP_NOT_FOUND\]/],
+    [['verify', '--repo', repo, '--sample', '0'], 2, /--sample 0 is not a percentage/],
+    [['verify', '--repo', repo, '--full', '--sample', '5'], 2, /cannot be used with option/],
+    [['verify', '--repo', repo, '--all', '--id', 'x'], 2, /--all cannot be combined/],
+    [['restore', '--repo', repo, '--to', join(dir, 't'), '--at', 'yesterday'], 2,
+      /--at yesterday is not a date and time/],
+    [['restore', '--repo', repo, '--to', join(dir, 't'), '--id', '20260101T000000Z-00000000'], 1,
+      /no backup has the id 20260101T000000Z-00000000/],
+    [['restore', '--repo', repo], 2, /required option '--to <path>'/],
+  ];
+  for (const [args, code, pattern] of cases) assertExit(await backupCli(args), code, pattern);
+});
+
+test('restore --at picks the newest backup before the time', async (t) => {
+  const dir = await tempDir(t);
+  const { repo } = await newRepository(dir);
+  const source = await sourceWithFile(dir, 'first');
+  const first = await backupCli(['create', '--source', source, '--repo', repo, '--json']);
+  assert.equal(first.code, 0, first.err);
+  const firstTime = (JSON.parse(first.out) as { time: string }).time;
+  // Backup ids and times have one-second resolution in the listing's order.
+  await delay(1100);
+  await writeFile(join(source, 'file.txt'), 'second');
+  assert.equal((await backupCli(['create', '--source', source, '--repo', repo])).code, 0);
+
+  const atFirst = join(dir, 'at-first');
+  const restored = await backupCli(['restore', '--repo', repo, '--at', firstTime,
+    '--to', atFirst]);
+  assert.equal(restored.code, 0, restored.err);
+  assert.equal(await readFile(join(atFirst, 'file.txt'), 'utf8'), 'first');
+
+  const latest = join(dir, 'latest');
+  assert.equal((await backupCli(['restore', 'latest', '--repo', repo, '--to', latest])).code, 0);
+  assert.equal(await readFile(join(latest, 'file.txt'), 'utf8'), 'second');
+});
+
+test('verify --all reports each damaged backup', async (t) => {
+  const dir = await tempDir(t);
+  const { repo } = await newRepository(dir);
+  const source = await sourceWithFile(dir);
+  const ids: string[] = [];
+  for (let index = 0; index < 2; index += 1) {
+    const created = await backupCli(['create', '--source', source, '--repo', repo, '--json']);
+    ids.push((JSON.parse(created.out) as { id: string }).id);
+  }
+  const damaged = join(repo, 'data', `${ids[0] ?? ''}.srkb`);
+  const bytes = await readFile(damaged);
+  bytes[bytes.length - 1] = (bytes[bytes.length - 1] ?? 0) ^ 0xff;
+  await writeFile(damaged, bytes);
+
+  const result = await backupCli(['verify', '--repo', repo, '--all', '--json']);
+  assert.equal(result.code, 1, result.err);
+  const records = result.out.trim().split('\n').map((line) => JSON.parse(line) as {
+    id: string; ok: boolean;
+  });
+  const outcomes = records.map((record) => [record.id, record.ok]);
+  assert.deepEqual(outcomes, [[ids[0], false], [ids[1], true]]);
+  assert.match(result.err, new RegExp(`backup ${ids[0] ?? ''} is damaged`));
+});
+
+test('source with a FIFO gives an incomplete backup', async (t) => {
+  const dir = await tempDir(t);
+  const { repo } = await newRepository(dir);
+  const source = await sourceWithFile(dir);
+  execFileSync('mkfifo', [join(source, 'pipe')]);
+  const created = await backupCli(['create', '--source', source, '--repo', repo]);
+  assertExit(created, 3, /skipped pipe: a FIFO cannot be archived/);
+  assert.match(created.err, /\[BACKUP_INCOMPLETE\]/);
+  const listed = await backupCli(['list', '--repo', repo]);
+  assert.match(listed.out, /incomplete/);
+  const restored = await backupCli(['restore', '--repo', repo, '--to', join(dir, 'target')]);
+  assert.equal(restored.code, 0, restored.err);
+  assert.deepEqual(await readdir(join(dir, 'target')), ['file.txt']);
+});
+
+test('backup help lists the exit status', async () => {
+  for (const verb of ['create', 'list', 'verify', 'restore']) {
+    const result = await backupCli([verb, '--help']);
+    assert.equal(result.code, 0);
+    assert.match(result.out, /Exit status:\n {2}0 {3}success/);
+    assert.match(result.out, /12 {2}the key or passphrase is missing or wrong/);
+  }
+});

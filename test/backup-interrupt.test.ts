@@ -1,0 +1,89 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import { mkdir, readdir, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { setTimeout as delay } from 'node:timers/promises';
+import { backupCli, newRepository, tempDir } from './fixtures/backup/helpers.js';
+
+const bin = new URL('../src/bin.js', import.meta.url).pathname;
+
+/** Waits until a partial artifact under `repo/data` has at least `bytes` bytes. */
+async function waitForPartialArtifact(repo: string, bytes: number): Promise<string> {
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    const names = await readdir(join(repo, 'data')).catch(() => [] as string[]);
+    for (const name of names.filter((entry) => entry.endsWith('.partial'))) {
+      const size = await stat(join(repo, 'data', name)).then((s) => s.size, () => 0);
+      if (size >= bytes) return name;
+    }
+    await delay(20);
+  }
+  throw new Error(`no partial artifact of ${bytes} bytes appeared in ${repo}/data`);
+}
+
+test('killed backup is not listed and is cleaned', async (t) => {
+  const dir = await tempDir(t);
+  const { repo, keyFile } = await newRepository(dir);
+  const source = join(dir, 'source');
+  await mkdir(source);
+  // Random data does not compress, so 160 MiB takes long enough to interrupt.
+  for (let index = 0; index < 10; index += 1) {
+    await writeFile(join(source, `part-${index}.bin`), randomBytes(16 * 1024 * 1024));
+  }
+
+  const child = spawn(process.execPath, [bin, 'backup', 'create', '--source', source,
+    '--repo', repo, '--key-file', keyFile], { stdio: ['ignore', 'pipe', 'pipe'] });
+  t.after(() => child.kill('SIGKILL'));
+  const partial = await waitForPartialArtifact(repo, 8 * 1024 * 1024);
+  child.kill('SIGKILL');
+  await once(child, 'exit');
+
+  assert.ok((await readdir(join(repo, 'data'))).includes(partial));
+  assert.equal((await readdir(join(repo, 'locks'))).length, 1, 'the killed run left its lock');
+  const listed = await backupCli(['list', '--repo', repo, '--json']);
+  assert.equal(listed.code, 0, listed.err);
+  assert.equal(listed.out, '', 'the interrupted backup is listed');
+
+  const small = join(dir, 'small');
+  await mkdir(small);
+  await writeFile(join(small, 'file.txt'), 'small');
+  const next = await backupCli(['create', '--source', small, '--repo', repo,
+    '--key-file', keyFile, '--json']);
+  assert.equal(next.code, 0, next.err);
+  assert.match(next.err, new RegExp(`removed data/${partial.replace(/\./g, '\\.')}`));
+  assert.match(next.err, /removed locks\/.*\.json/);
+  const { id } = JSON.parse(next.out) as { id: string };
+  assert.deepEqual(await readdir(join(repo, 'data')), [`${id}.srkb`]);
+  assert.deepEqual(await readdir(join(repo, 'locks')), []);
+  assert.deepEqual(await readdir(join(repo, 'snapshots')), [`${id}.json`]);
+});
+
+test('running backup keeps its files during cleanup', async (t) => {
+  const dir = await tempDir(t);
+  const { repo, keyFile } = await newRepository(dir);
+  const source = join(dir, 'source');
+  await mkdir(source);
+  for (let index = 0; index < 6; index += 1) {
+    await writeFile(join(source, `part-${index}.bin`), randomBytes(16 * 1024 * 1024));
+  }
+  const child = spawn(process.execPath, [bin, 'backup', 'create', '--source', source,
+    '--repo', repo, '--key-file', keyFile], { stdio: ['ignore', 'pipe', 'pipe'] });
+  t.after(() => child.kill('SIGKILL'));
+  const partial = await waitForPartialArtifact(repo, 1);
+
+  const small = join(dir, 'small');
+  await mkdir(small);
+  await writeFile(join(small, 'file.txt'), 'small');
+  const other = await backupCli(['create', '--source', small, '--repo', repo,
+    '--key-file', keyFile]);
+  assert.equal(other.code, 0, other.err);
+  assert.doesNotMatch(other.err, /removed/);
+
+  const [code] = await once(child, 'exit') as [number];
+  assert.equal(code, 0, `the first backup failed after the second ran (${partial})`);
+  const listed = await backupCli(['list', '--repo', repo, '--json']);
+  assert.equal(listed.out.trim().split('\n').length, 2);
+});
