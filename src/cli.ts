@@ -8,12 +8,14 @@ import { registerServiceCommands } from './service/index.js';
 import { registerStackCommands } from './stack/index.js';
 import { registerSloCommands } from './slo/index.js';
 import { registerGamedayCommands } from './gameday/index.js';
+import { registerBackupCommands } from './backup/index.js';
 
 const areas: RegisterCommands[] = [
   registerServiceCommands,
   registerStackCommands,
   registerSloCommands,
   registerGamedayCommands,
+  registerBackupCommands,
 ];
 
 const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
