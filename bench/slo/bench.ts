@@ -59,6 +59,8 @@ export interface SloBenchResult {
   services: number;
   generation: GenerationTiming;
   cliMs: number | undefined;
+  /** Sizes of the generated rule file and promtool test file, in bytes. */
+  fileBytes: { rules: number; tests: number };
   ruleCounts: SloRuleCount[];
   peers: PeerRuleCount[];
   intervalSeconds: number;
@@ -144,7 +146,12 @@ export async function runSloBench(options: SloBenchOptions): Promise<SloBenchRes
         + `evaluations of the generated rules; its log ends:\n${await logTail(prometheus.logFile)}`);
     }
     const firing = await firingAlerts(prometheus.url);
-    return summarise(options, { slos: slos.length, timing, cliMs, ruleCounts, metrics, firing });
+    const fileBytes = {
+      rules: Buffer.byteLength(rules.content), tests: Buffer.byteLength(tests.content),
+    };
+    return summarise(options, {
+      slos: slos.length, timing, cliMs, fileBytes, ruleCounts, metrics, firing,
+    });
   } finally {
     await prometheus?.stop();
     await target?.close();
@@ -215,6 +222,7 @@ interface Measured {
   slos: number;
   timing: GenerationTiming;
   cliMs: number | undefined;
+  fileBytes: { rules: number; tests: number };
   ruleCounts: SloRuleCount[];
   metrics: GroupMetrics;
   firing: Record<string, number>;
@@ -232,6 +240,7 @@ function summarise(options: SloBenchOptions, measured: Measured): SloBenchResult
     services: new Set(measured.ruleCounts.map((count) => count.slo.split('/')[0])).size,
     generation: measured.timing,
     cliMs: measured.cliMs,
+    fileBytes: measured.fileBytes,
     ruleCounts: measured.ruleCounts,
     peers: [slothRuleCount(), pyrraRuleCount()],
     intervalSeconds: options.intervalSeconds,

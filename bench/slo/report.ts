@@ -29,7 +29,10 @@ function measurementRows(result: SloBenchResult): string[][] {
   if (result.cliMs !== undefined) {
     rows.push(['slo generate, CLI once (with Node.js start-up)', formatSeconds(result.cliMs / 1000)]);
   }
+  const megabytes = (bytes: number) => `${(bytes / 1_000_000).toFixed(2)} MB`;
   rows.push(
+    ['generated rules / promtool tests',
+      `${megabytes(result.fileBytes.rules)} / ${megabytes(result.fileBytes.tests)}`],
     ['rule evaluation per SLO (short + long group), median / p99', formatSpread(result.perSlo)],
     [`short-window group (every ${result.intervalSeconds} s), median / p99`,
       formatSpread(result.shortGroups)],
