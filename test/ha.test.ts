@@ -93,8 +93,13 @@ interface Server {
 async function createWorkspace(t: TestContext): Promise<Workspace> {
   const dir = await mkdtemp(join(tmpdir(), 'srekit-ha-'));
   const started: DetachedProcess[] = [];
+  // Processes stop in the reverse order of their start, so a Prometheus that
+  // sends over remote_write stops before its receiver and does not wait on
+  // shutdown to flush its queue to a server that is gone.
   t.after(async () => {
-    await Promise.all(started.map((child) => stopProcessGroup(child.pid, 5_000, child.startTime)));
+    for (const child of started.reverse()) {
+      await stopProcessGroup(child.pid, 5_000, child.startTime);
+    }
     await rm(dir, { recursive: true, force: true });
   });
 
