@@ -5,8 +5,10 @@ import { ExitCode } from './common/exit-codes.js';
 import type { CommandContext, RegisterCommands } from './common/command.js';
 import type { Io } from './common/io.js';
 import { registerServiceCommands } from './service/index.js';
-import { registerStackCommands } from './stack/index.js';
-import { registerSloCommands } from './slo/index.js';
+import {
+  defaultWorkdir, readStackStatus, registerStackCommands, stackLayout,
+} from './stack/index.js';
+import { registerMonitoringCommands, registerSloCommands } from './slo/index.js';
 import { registerGamedayCommands } from './gameday/index.js';
 import { registerBackupCommands } from './backup/index.js';
 
@@ -14,6 +16,9 @@ const areas: RegisterCommands[] = [
   registerServiceCommands,
   registerStackCommands,
   registerSloCommands,
+  // src/slo may not import src/stack, so the stack's state is passed in here.
+  (program, context) => registerMonitoringCommands(program, context,
+    { defaultWorkdir, readStackStatus, stackLayout }),
   registerGamedayCommands,
   registerBackupCommands,
 ];
