@@ -1,9 +1,13 @@
+import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { SrekitError } from '../common/errors.js';
+import { SrekitError, isSystemError } from '../common/errors.js';
+import { renderDashboardFiles } from './dashboard-files.js';
 import { checkRulesFile } from './generate.js';
 import type { CheckResult } from './monitoring-check.js';
 import { productionProfile } from './profiles.js';
-import { findStaleFiles, loadSpecsDir, renderSloFiles } from './slo-generate.js';
+import {
+  findStaleFiles, loadSpecsDir, renderSloFiles, type GeneratedFile,
+} from './slo-generate.js';
 
 /** The name under which the staleness check reports its results. */
 export const generatedCheckName = 'srekit slo generate --check';
@@ -12,9 +16,9 @@ export const generatedCheckName = 'srekit slo generate --check';
  * Compares the generated files of a directory laid out like monitoring/
  * with what srekit renders now, as `srekit slo generate --check` does for
  * the committed files: prometheus/rules/alerts.yml against the production
- * policy, and the SLO rules and tests against the specs in slos/. Returns
- * one result per file, or one failed result for slos/ when its specs are
- * missing or invalid.
+ * policy, and the SLO rules and tests and, when grafana/dashboards/ exists,
+ * the dashboards against the specs in slos/. Returns one result per file,
+ * or one failed result for slos/ when its specs are missing or invalid.
  */
 export async function checkGeneratedFiles(dir: string): Promise<CheckResult[]> {
   return [await checkPolicyRules(dir), ...await checkSloFiles(dir)];
@@ -39,26 +43,41 @@ async function checkPolicyRules(dir: string): Promise<CheckResult> {
 
 async function checkSloFiles(dir: string): Promise<CheckResult[]> {
   const specsDir = join(dir, 'slos');
+  let files: GeneratedFile[];
   try {
     const definitions = await loadSpecsDir(specsDir);
-    const files = renderSloFiles(definitions, {
+    files = renderSloFiles(definitions, {
       rules: join(dir, 'prometheus', 'rules', 'slos.yml'),
       tests: join(dir, 'prometheus', 'tests', 'slos.test.yml'),
     });
-    const stale = new Map((await findStaleFiles(files)).map((entry) => [entry.path, entry.state]));
-    return files.map(({ path }): CheckResult => {
-      const state = stale.get(path);
-      if (state === undefined) return { check: generatedCheckName, file: path, status: 'ok' };
-      return {
-        check: generatedCheckName,
-        file: path,
-        status: 'failed',
-        message: `the file is ${state}: it must equal what \`srekit slo generate\` renders `
-          + `from the SLO specs in ${specsDir}`,
-      };
-    });
+    const dashboardsDir = join(dir, 'grafana', 'dashboards');
+    if (await isDirectory(dashboardsDir)) {
+      files.push(...renderDashboardFiles(definitions, dashboardsDir));
+    }
   } catch (error) {
     return [failedWith(specsDir, error)];
+  }
+
+  const stale = new Map((await findStaleFiles(files)).map((entry) => [entry.path, entry.state]));
+  return files.map(({ path }): CheckResult => {
+    const state = stale.get(path);
+    if (state === undefined) return { check: generatedCheckName, file: path, status: 'ok' };
+    return {
+      check: generatedCheckName,
+      file: path,
+      status: 'failed',
+      message: `the file is ${state}: it must equal what \`srekit slo generate\` renders `
+        + `from src/slo and the SLO specs in ${specsDir}`,
+    };
+  });
+}
+
+async function isDirectory(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isDirectory();
+  } catch (error) {
+    if (isSystemError(error, 'ENOENT')) return false;
+    throw error;
   }
 }
 
