@@ -117,7 +117,8 @@ async function createWorkspace(t: TestContext): Promise<Workspace> {
     });
     if (!ready.ready) {
       const log = await readFile(logFile, 'utf8');
-      throw new Error(`${name} not ready (${ready.reason}, ${ready.lastError}):\n${log.slice(-2_000)}`);
+      throw new Error(`${name} did not become ready (${ready.reason}: ${ready.lastError}); `
+        + `the end of its log:\n${log.slice(-2_000)}`);
     }
     return { process: child, url };
   };
