@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, type BigIntStats } from 'node:fs';
-import { lstat, readdir, readlink } from 'node:fs/promises';
+import { lstat, readdir, readFile, readlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { once } from 'node:events';
 import type { Headers, Pack } from 'tar-stream';
@@ -41,6 +41,20 @@ export async function packDirectory(root: string, pack: Pack, options: PackOptio
   return tree;
 }
 
+/** Files up to this size are read whole, ahead of their turn; larger ones are streamed. */
+const smallFileBytes = 256 * 1024;
+
+/** How many paths of a directory are inspected (and small files read) ahead of packing. */
+const lookahead = 16;
+
+/** A path's lstat result, and the content of a small regular file, or the error of either. */
+interface InspectedPath {
+  path: string;
+  stats?: BigIntStats;
+  content?: Buffer;
+  error?: unknown;
+}
+
 async function packChildren(
   root: string, relative: string, pack: Pack, tree: PackedTree, options: PackOptions,
 ): Promise<void> {
@@ -51,35 +65,69 @@ async function packChildren(
     tree.skipped.push({ path: relative || '.', reason: describeFileError(error) });
     return;
   }
-  for (const name of names) {
+  // Inspecting ahead keeps several file system calls in flight, which matters
+  // for many small files, while packing stays in order.
+  const paths = names.map((name) => (relative === '' ? name : `${relative}/${name}`));
+  const pending: Promise<InspectedPath>[] = [];
+  let next = 0;
+  const fill = () => {
+    while (next < paths.length && pending.length < lookahead) {
+      pending.push(inspect(root, paths[next++] ?? ''));
+    }
+  };
+  fill();
+  for (let inspected = pending.shift(); inspected !== undefined; inspected = pending.shift()) {
     options.signal?.throwIfAborted();
-    const path = relative === '' ? name : `${relative}/${name}`;
-    await packPath(root, path, pack, tree, options);
+    const item = await inspected;
+    fill();
+    await packPath(root, item, pack, tree, options);
+  }
+}
+
+async function inspect(root: string, path: string): Promise<InspectedPath> {
+  const absolute = join(root, path);
+  try {
+    const stats = await lstat(absolute, { bigint: true });
+    if (!stats.isFile() || stats.size > BigInt(smallFileBytes)) return { path, stats };
+    return { path, stats, content: await readFile(absolute) };
+  } catch (error) {
+    return { path, error };
   }
 }
 
 async function packPath(
-  root: string, path: string, pack: Pack, tree: PackedTree, options: PackOptions,
+  root: string, item: InspectedPath, pack: Pack, tree: PackedTree, options: PackOptions,
 ): Promise<void> {
-  const absolute = join(root, path);
-  let stats: BigIntStats;
-  try {
-    stats = await lstat(absolute, { bigint: true });
-  } catch (error) {
-    tree.skipped.push({ path, reason: describeFileError(error) });
+  const { path, stats } = item;
+  if (stats === undefined) {
+    tree.skipped.push({ path, reason: describeFileError(item.error) });
     return;
   }
+  const absolute = join(root, path);
   if (stats.isDirectory()) {
     await addEntry(pack, { ...baseHeader(path, stats), name: `${path}/`, type: 'directory' });
     tree.files.push({ path, type: 'directory', size: 0 });
     await packChildren(root, path, pack, tree, options);
   } else if (stats.isSymbolicLink()) {
     await packSymlink(absolute, path, stats, pack, tree);
+  } else if (item.content !== undefined) {
+    await packSmallFile(path, stats, item.content, pack, tree, options);
   } else if (stats.isFile()) {
     await packFile(absolute, path, stats, pack, tree, options);
   } else {
     tree.skipped.push({ path, reason: `${describeType(stats)} cannot be archived` });
   }
+}
+
+async function packSmallFile(
+  path: string, stats: BigIntStats, content: Buffer, pack: Pack, tree: PackedTree,
+  options: PackOptions,
+): Promise<void> {
+  // The size comes from the content read, which may differ from lstat's if the file changed.
+  await addEntry(pack, { ...baseHeader(path, stats), type: 'file', size: content.length }, content);
+  options.onBytes?.(content.length);
+  const sha256 = createHash('sha256').update(content).digest('hex');
+  tree.files.push({ path, type: 'file', size: content.length, sha256 });
 }
 
 async function packSymlink(
@@ -151,9 +199,9 @@ function baseHeader(path: string, stats: BigIntStats): Headers & { pax: Record<s
   };
 }
 
-function addEntry(pack: Pack, header: Headers): Promise<void> {
+function addEntry(pack: Pack, header: Headers, content?: Buffer): Promise<void> {
   return new Promise((resolve, reject) => {
-    pack.entry(header, (error) => (error ? reject(error) : resolve()));
+    pack.entry(header, content ?? '', (error) => (error ? reject(error) : resolve()));
   });
 }
 

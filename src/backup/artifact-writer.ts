@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { PassThrough } from 'node:stream';
+import { PassThrough, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { pack as createPack, type Pack } from 'tar-stream';
 import { compressor } from './compression.js';
@@ -50,9 +50,10 @@ export async function writeArtifact(
     pack.destroy(error as Error);
   });
   const framing = keys === undefined
-    ? [prefix(headerBytes)]
+    ? [coalesce(1024 * 1024, headerBytes)]
     : [new EncryptStream(keys.payload, headerBytes, header.segmentSize)];
-  const streaming = pipeline(pack, tarTap, compressor(options.compression), ...framing,
+  const streaming = pipeline(pack, tarTap, coalesce(128 * 1024), compressor(options.compression),
+    ...framing,
     artifactTap, output, { signal: options.signal });
   const storing = store.put(key, output, options.signal);
   const results = await Promise.allSettled([streaming, storing]);
@@ -88,9 +89,30 @@ async function newHeader(options: ArtifactOptions):
   return { header, keys };
 }
 
-/** Returns a stream that writes `bytes` before the data that passes through it. */
-function prefix(bytes: Buffer): PassThrough {
-  const stream = new PassThrough();
-  stream.write(bytes);
-  return stream;
+/**
+ * Returns a stream that writes `first` and then the data that passes
+ * through it, gathered into chunks of at least `limit` bytes (except the
+ * last), because tar emits 512-byte headers one by one and both zstd and
+ * the store pay a cost per chunk.
+ */
+function coalesce(limit: number, first: Buffer = Buffer.alloc(0)): Transform {
+  let pending: Buffer[] = [first];
+  let pendingBytes = first.length;
+  const flushPending = (stream: Transform) => {
+    if (pendingBytes > 0) stream.push(Buffer.concat(pending, pendingBytes));
+    pending = [];
+    pendingBytes = 0;
+  };
+  return new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      pending.push(chunk);
+      pendingBytes += chunk.length;
+      if (pendingBytes >= limit) flushPending(this);
+      done();
+    },
+    flush(done) {
+      flushPending(this);
+      done();
+    },
+  });
 }
