@@ -17,6 +17,17 @@ export const minRequestRate = 1;
 /** Share of requests failing with 5xx above which the error ratio pages. */
 export const errorRatioThreshold = 0.05;
 
+/**
+ * Wraps the lines of a per-job request alert in label_replace, so its alerts
+ * also carry `service`, equal to the scrape job. The SLO alerts carry the
+ * service of their spec, so Alertmanager's inhibit rules can compare the two
+ * when the scrape job is named after the service.
+ */
+function withServiceLabel(lines: readonly string[]): string {
+  const body = lines.map((line, index) => (index === lines.length - 1 ? `  ${line},` : `  ${line}`));
+  return ['label_replace(', ...body, '  "service", "$1", "job", "(.*)"', ')'].join('\n');
+}
+
 const instanceDown = defineAlert({
   name: 'InstanceDown',
   severity: 'page',
@@ -41,7 +52,7 @@ const highErrorRatio = defineAlert({
   for: 120,
   runbook: 'high-error-ratio.md',
   ratio: { window: 'ratio', threshold: errorRatioThreshold, minRequestRate },
-  expression: ({ ratio }) => [
+  expression: ({ ratio }) => withServiceLabel([
     '(',
     `  sum by (job) (increase(http_requests_total{status_code=~"5.."}[${ratio}]))`,
     '  /',
@@ -49,7 +60,7 @@ const highErrorRatio = defineAlert({
     `) > ${errorRatioThreshold}`,
     'and',
     `sum by (job) (rate(http_requests_total[${ratio}])) >= ${minRequestRate}`,
-  ].join('\n'),
+  ]),
   summary: () => '{{ $labels.job }} returns 5xx for {{ $value | humanizePercentage }} of requests',
   description: (durations) => `More than ${errorRatioThreshold * 100}% of the requests to `
     + `{{ $labels.job }} failed with a 5xx status over the last ${durations.ratio}, `
@@ -68,13 +79,13 @@ const highLatencyP95 = defineAlert({
   // warning can wait for.
   for: 300,
   runbook: 'high-latency-p95.md',
-  expression: ({ latency }) => [
+  expression: ({ latency }) => withServiceLabel([
     'histogram_quantile(0.95,',
     `  sum by (job, le) (rate(http_request_duration_seconds_bucket[${latency}]))`,
     `) > ${latencyP95Threshold}`,
     'and',
     `sum by (job) (rate(http_requests_total[${latency}])) >= ${minRequestRate}`,
-  ].join('\n'),
+  ]),
   summary: () => '5% of requests to {{ $labels.job }} take longer than '
     + '{{ $value | humanizeDuration }}',
   description: (durations) => `The 95th percentile of request latency of {{ $labels.job }} `

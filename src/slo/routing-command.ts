@@ -1,0 +1,63 @@
+import type { Command } from 'commander';
+import { relative, resolve } from 'node:path';
+import type { CommandContext } from '../common/command.js';
+import { writeFileAtomic } from '../common/files.js';
+import { policyAlertLabels } from './inhibition-labels.js';
+import { productionProfile } from './profiles.js';
+import {
+  assertAlertmanagerFileCurrent, committedAlertmanagerPath, renderCheckedAlertmanagerFile,
+} from './routing-file.js';
+import { committedSpecsDir, loadSpecsDir } from './slo-generate.js';
+
+/** The options of `srekit slo generate` that decide whether alertmanager.yml is written. */
+interface RoutingHookOptions {
+  check?: boolean;
+  profile?: string;
+  output?: string;
+  specs?: string;
+}
+
+function showPath(path: string): string {
+  const shown = relative(process.cwd(), path);
+  return shown === '' || shown.startsWith('..') ? path : shown;
+}
+
+/**
+ * Makes `srekit slo generate` also write monitoring/alertmanager/alertmanager.yml,
+ * and `--check` compare it, with the production profile and the default
+ * output. The inhibit rules are checked against the alerts of the policy and
+ * of the SLO specs before any file is written. Call it after
+ * `registerSpecCommands`, which adds --specs.
+ */
+export function registerRoutingOutput(slo: Command, context: CommandContext): void {
+  const generate = slo.commands.find((command) => command.name() === 'generate');
+  if (!generate) return;
+  let pending: string | undefined;
+  generate
+    .addHelpText('after', `
+It also writes monitoring/alertmanager/alertmanager.yml, the routing tree and
+inhibit rules of src/slo/routing.ts and src/slo/inhibitions.ts, and stops
+before writing any file when an inhibit rule compares a label that one of
+the alerts it selects does not carry.`)
+    .hook('preAction', async (command) => {
+      pending = undefined;
+      const options = command.opts<RoutingHookOptions>();
+      if ((options.profile ?? 'production') !== 'production' || options.output !== undefined) return;
+      const shown = showPath(committedAlertmanagerPath);
+      const definitions = await loadSpecsDir(resolve(options.specs ?? committedSpecsDir));
+      const text = renderCheckedAlertmanagerFile(
+        productionProfile, policyAlertLabels(definitions), shown);
+      if (options.check) {
+        await assertAlertmanagerFileCurrent(committedAlertmanagerPath, text, shown);
+        context.io.stderr.write(`${shown} is up to date\n`);
+        return;
+      }
+      pending = text;
+    })
+    .hook('postAction', async () => {
+      if (pending === undefined) return;
+      await writeFileAtomic(committedAlertmanagerPath, pending);
+      context.io.stderr.write(`wrote ${showPath(committedAlertmanagerPath)}\n`);
+      pending = undefined;
+    });
+}
