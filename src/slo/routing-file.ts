@@ -99,7 +99,7 @@ export function renderAlertmanagerFile(
 /**
  * Reads the alertmanager.yml at `path`, or returns undefined when it does not exist.
  */
-export async function readAlertmanagerFile(path: string): Promise<string | undefined> {
+async function readAlertmanagerFile(path: string): Promise<string | undefined> {
   try {
     return await readFile(path, 'utf8');
   } catch (error) {

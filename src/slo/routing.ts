@@ -60,9 +60,10 @@ export interface RoutingSpec {
 
 /** How srekit routes alerts: by the `severity` label, to one receiver each. */
 export const routing: RoutingSpec = {
-  groupByComment: 'One notification per alert and job, service and SLO: a down host, a failing '
+  groupByComment: 'Alerts are grouped by name, job, service and SLO: a down host, a failing '
     + 'service and the SLOs of another service arrive separately, while the instances of one '
-    + 'job arrive together. Alerts without one of these labels group as if it were empty.',
+    + 'job arrive together. An alert without one of these labels is grouped as if the label '
+    + 'were empty.',
   groupBy: ['alertname', 'job', 'service', 'slo'],
   root: {
     comment: 'An alert without a known severity label is a mistake in a rule. It goes to the '
