@@ -18,7 +18,7 @@ async function sourceWithFile(dir: string, content = 'content'): Promise<string>
   return source;
 }
 
-test('create rejects bad usage and writes nothing', async (t) => {
+test('create rejects bad usage', async (t) => {
   const dir = await tempDir(t);
   const { repo, keyFile } = await newRepository(dir);
   const source = await sourceWithFile(dir);
@@ -74,7 +74,7 @@ test('init rejects an existing repository', async (t) => {
   assertExit(again, 2, /is already a backup repository/);
 });
 
-test('restore keeps a non-empty target without --force', async (t) => {
+test('restore keeps a non-empty target', async (t) => {
   const dir = await tempDir(t);
   const { repo } = await newRepository(dir);
   const source = await sourceWithFile(dir, 'from the backup');
@@ -83,9 +83,9 @@ test('restore keeps a non-empty target without --force', async (t) => {
   await mkdir(target);
   await writeFile(join(target, 'precious.txt'), 'keep me');
 
-  const refused = await backupCli(['restore', '--repo', repo, '--to', target]);
-  assertExit(refused, 2, /restore target .*target exists and is not empty/);
-  assert.match(refused.err, /--force/);
+  const rejected = await backupCli(['restore', '--repo', repo, '--to', target]);
+  assertExit(rejected, 2, /restore target .*target exists and is not empty/);
+  assert.match(rejected.err, /--force/);
   assert.deepEqual(await readdir(target), ['precious.txt']);
   assert.equal(await readFile(join(target, 'precious.txt'), 'utf8'), 'keep me');
 
@@ -118,7 +118,7 @@ test('verify and restore reject bad selections', async (t) => {
   for (const [args, code, pattern] of cases) assertExit(await backupCli(args), code, pattern);
 });
 
-test('restore --at picks the newest backup before the time', async (t) => {
+test('restore --at picks an older backup', async (t) => {
   const dir = await tempDir(t);
   const { repo } = await newRepository(dir);
   const source = await sourceWithFile(dir, 'first');
@@ -165,7 +165,7 @@ test('verify --all reports each damaged backup', async (t) => {
   assert.match(result.err, new RegExp(`backup ${ids[0] ?? ''} is damaged`));
 });
 
-test('source with a FIFO gives an incomplete backup', async (t) => {
+test('FIFO makes an incomplete backup', async (t) => {
   const dir = await tempDir(t);
   const { repo } = await newRepository(dir);
   const source = await sourceWithFile(dir);

@@ -28,12 +28,14 @@ async function assertMissing(path: string): Promise<void> {
   await assert.rejects(access(path), { code: 'ENOENT' }, `${path} exists`);
 }
 
-function assertFailed(result: CliResult, code: number, pattern: RegExp, what: string): void {
-  assert.equal(result.code, code, `${what}: exit ${result.code}, stderr ${result.err}`);
-  assert.match(result.err, pattern, what);
+function assertFailed(
+  result: CliResult, code: number, pattern: RegExp, description: string,
+): void {
+  assert.equal(result.code, code, `${description}: exit ${result.code}, stderr ${result.err}`);
+  assert.match(result.err, pattern, description);
 }
 
-test('every flipped byte fails verify and restore', async (t) => {
+test('flipped bytes fail verify and restore', async (t) => {
   const dir = await tempDir(t);
   const { repo, keyFile, artifact, original } = await encryptedBackup(dir);
   const target = join(dir, 'target');

@@ -24,7 +24,7 @@ async function waitForPartialArtifact(repo: string, bytes: number): Promise<stri
   throw new Error(`no partial artifact of ${bytes} bytes appeared in ${repo}/data`);
 }
 
-test('killed backup is not listed and is cleaned', async (t) => {
+test('killed backup is cleaned up later', async (t) => {
   const dir = await tempDir(t);
   const { repo, keyFile } = await newRepository(dir);
   const source = join(dir, 'source');
@@ -61,7 +61,7 @@ test('killed backup is not listed and is cleaned', async (t) => {
   assert.deepEqual(await readdir(join(repo, 'snapshots')), [`${id}.json`]);
 });
 
-test('running backup keeps its files during cleanup', async (t) => {
+test('cleanup keeps a running backup', async (t) => {
   const dir = await tempDir(t);
   const { repo, keyFile } = await newRepository(dir);
   const source = join(dir, 'source');

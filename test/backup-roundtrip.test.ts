@@ -46,7 +46,7 @@ for (const compression of compressions) {
   }
 }
 
-test('list marks unencrypted backups and shows tags in JSON', async (t) => {
+test('list shows encryption and tags', async (t) => {
   const dir = await tempDir(t);
   const { repo, keyFile } = await newRepository(dir);
   const source = join(dir, 'source');

@@ -19,7 +19,7 @@ process.stdout.write('ready\\n');
 for (;;) batch(50);
 `;
 
-test('sqlite source backs up a database while it is written', async (t) => {
+test('sqlite backup while rows are inserted', async (t) => {
   const dir = await tempDir(t);
   const { repo, keyFile } = await newRepository(dir);
   const databasePath = join(dir, 'orders.db');
@@ -59,7 +59,7 @@ test('sqlite source backs up a database while it is written', async (t) => {
   assert.ok(rows >= 20_000, `the restored database has ${rows} rows`);
 });
 
-test('sqlite restore replaces an existing database only with --force', async (t) => {
+test('sqlite restore needs --force to replace', async (t) => {
   const dir = await tempDir(t);
   const { repo } = await newRepository(dir);
   const databasePath = join(dir, 'app.db');
@@ -71,9 +71,9 @@ test('sqlite restore replaces an existing database only with --force', async (t)
 
   const target = join(dir, 'live.db');
   await writeFile(target, 'not a database yet');
-  const refused = await backupCli(['restore', '--repo', repo, '--to', target]);
-  assert.equal(refused.code, 2, refused.err);
-  assert.match(refused.err, /exists and is not empty/);
+  const rejected = await backupCli(['restore', '--repo', repo, '--to', target]);
+  assert.equal(rejected.code, 2, rejected.err);
+  assert.match(rejected.err, /exists and is not empty/);
 
   const forced = await backupCli(['restore', '--repo', repo, '--to', target, '--force']);
   assert.equal(forced.code, 0, forced.err);
@@ -82,7 +82,7 @@ test('sqlite restore replaces an existing database only with --force', async (t)
   assert.deepEqual(restored.prepare('SELECT v FROM t').all(), [{ v: 'backed up' }]);
 });
 
-test('sqlite source that is not a file is rejected', async (t) => {
+test('sqlite source must be a file', async (t) => {
   const dir = await tempDir(t);
   const { repo } = await newRepository(dir);
   const result = await backupCli(['create', '--source', `sqlite:${dir}`, '--repo', repo]);

@@ -25,7 +25,7 @@ const directory = (name: string): CraftedEntry =>
   ({ header: { name, type: 'directory', mode: 0o755 } });
 
 /**
- * Stores a backup whose archive holds exactly `entries`, encrypted with the
+ * Stores a backup whose archive contains exactly `entries`, encrypted with the
  * repository's key, with a manifest listing `listed`, so restore reaches its
  * entry checks.
  */
@@ -129,7 +129,7 @@ for (const [name, entries, pattern] of unsafeArchives) {
   });
 }
 
-test('restore writes setuid files with --allow-setuid', async (t) => {
+test('restore --allow-setuid keeps setuid bits', async (t) => {
   const dir = await tempDir(t);
   const { repo, keyFile } = await newRepository(dir);
   await storeCrafted(repo, keyFile, [file('setuid', '#!/bin/sh\n', 0o4755)]);
@@ -140,7 +140,7 @@ test('restore writes setuid files with --allow-setuid', async (t) => {
   assert.equal((await stat(join(target, 'setuid'))).mode & 0o7777, 0o4755);
 });
 
-test('restore rejects an entry missing from the manifest', async (t) => {
+test('restore rejects unlisted entries', async (t) => {
   const dir = await tempDir(t);
   const { repo, keyFile } = await newRepository(dir);
   const listed = file('listed.txt');
@@ -153,7 +153,7 @@ test('restore rejects an entry missing from the manifest', async (t) => {
   await assert.rejects(access(target), { code: 'ENOENT' });
 });
 
-test('restore rejects content that differs from the manifest', async (t) => {
+test('restore rejects mismatched content', async (t) => {
   const dir = await tempDir(t);
   const { repo, keyFile } = await newRepository(dir);
   await storeCrafted(repo, keyFile, [file('a.txt', 'stored')], [file('a.txt', 'listed')]);

@@ -78,9 +78,9 @@ export async function runList(options: ListCommandOptions, context: CommandConte
   Promise<void> {
   const repository = await openRepository(options.repo);
   const { manifests, problems } = await repository.listManifests();
-  const shown = manifests.filter((manifest) => options.class === undefined
+  const matching = manifests.filter((manifest) => options.class === undefined
     || manifest.class === options.class);
-  printList(context.io, shown, options.json === true);
+  printList(context.io, matching, options.json === true);
   for (const problem of problems) {
     context.io.stderr.write(`warning: could not read manifest ${problem.key}: ${problem.reason}\n`);
   }

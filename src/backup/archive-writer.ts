@@ -13,7 +13,7 @@ export interface SkippedPath {
   reason: string;
 }
 
-/** What {@link packDirectory} wrote: the file list in archive order and what it left out. */
+/** The result of {@link packDirectory}: the file list in archive order and the skipped paths. */
 export interface PackedTree {
   files: FileEntry[];
   skipped: SkippedPath[];
@@ -29,10 +29,10 @@ export interface PackOptions {
 /**
  * Adds the tree under `root` to `pack` in a stable order, depth first with
  * names sorted, and returns the file list with each file's SHA-256. Paths
- * are relative to `root`; `root` itself is not an entry. Sockets, FIFOs and
- * devices are skipped, as are paths that cannot be read, and each skip is
- * reported; a file that shrinks while it is read is padded with zeros to
- * its size at the start and reported too.
+ * are relative to `root`, and `root` itself is not an entry. Sockets, FIFOs,
+ * devices and paths that cannot be read are skipped and reported. A file
+ * that shrinks while it is read is padded with zeros to its size at the
+ * start, and reported too.
  */
 export async function packDirectory(root: string, pack: Pack, options: PackOptions = {}):
   Promise<PackedTree> {
@@ -194,7 +194,7 @@ function baseHeader(path: string, stats: BigIntStats): Headers & { pax: Record<s
     uid: Number(stats.uid),
     gid: Number(stats.gid),
     mtime: new Date(Number(stats.mtimeMs)),
-    // The ustar mtime field holds whole seconds; the pax record keeps nanoseconds.
+    // The ustar mtime field has whole seconds, so the pax record keeps the nanoseconds.
     pax: { mtime: `${seconds}.${nanoseconds.toString().padStart(9, '0')}` },
   };
 }

@@ -52,15 +52,15 @@ export async function openBackup(
 async function unlock(
   id: string, header: ArtifactHeader, material: KeyMaterial | undefined,
 ): Promise<BackupKeys> {
-  const how = header.keySource === 'passphrase' ? '--passphrase-env' : '--key-file';
+  const option = header.keySource === 'passphrase' ? '--passphrase-env' : '--key-file';
   if (material === undefined) {
     throw new SrekitError('BACKUP_WRONG_KEY', `backup ${id} is encrypted and no key was given`, {
-      hint: `give its ${header.keySource} with ${how}`,
+      hint: `give its ${header.keySource} with ${option}`,
     });
   }
   if (material.source !== header.keySource) {
     throw new SrekitError('BACKUP_WRONG_KEY', `backup ${id} was encrypted with a `
-      + `${header.keySource}, not a ${material.source}`, { hint: `give it with ${how}` });
+      + `${header.keySource}, not a ${material.source}`, { hint: `give it with ${option}` });
   }
   const keys = await deriveKeys(material, header);
   if (!keyMatches(keys, header.keyCheck)) {
@@ -99,7 +99,7 @@ export async function readPayload(
     checkDigest(manifest.id, 'artifact', artifactTap, manifest.artifact);
     checkDigest(manifest.id, 'tar stream', tarTap, manifest.archive);
   });
-  // The caller may fail first and never wait for `done`.
+  // A caller that fails first never awaits `done`, so its rejection is handled here.
   done.catch(() => {});
   return { tar: tarTap, done };
 }
@@ -115,11 +115,11 @@ export function toBackupError(id: string, error: unknown): unknown {
 }
 
 function checkDigest(
-  id: string, what: string, tap: HashTap, expected: { size: number; sha256: string },
+  id: string, stream: string, tap: HashTap, expected: { size: number; sha256: string },
 ): void {
   const actual = tap.digest();
   if (tap.bytes !== expected.size || actual !== expected.sha256) {
-    throw damagedError(id, `the ${what} has ${tap.bytes} bytes with SHA-256 ${actual.slice(0, 12)}…, `
+    throw damagedError(id, `the ${stream} has ${tap.bytes} bytes with SHA-256 ${actual.slice(0, 12)}…, `
       + `but the manifest records ${expected.size} bytes with ${expected.sha256.slice(0, 12)}…`);
   }
 }

@@ -61,7 +61,7 @@ export async function writeArtifact(
   if (packError !== undefined) throw packError;
   const failed = results.find((result) => result.status === 'rejected');
   // NOTE: after a pipeline failure the producer may wait forever on a destroyed
-  // pack; its promise is dropped, which holds no resources beyond an open file.
+  // pack. Its promise is dropped, and it keeps at most one source file open.
   if (failed !== undefined) throw (failed as PromiseRejectedResult).reason;
   await packing;
 
@@ -92,8 +92,8 @@ async function newHeader(options: ArtifactOptions):
 /**
  * Returns a stream that writes `first` and then the data that passes
  * through it, gathered into chunks of at least `limit` bytes (except the
- * last), because tar emits 512-byte headers one by one and both zstd and
- * the store pay a cost per chunk.
+ * last). Tar emits 512-byte headers one by one, and both zstd and the store
+ * pay a cost per chunk.
  */
 function coalesce(limit: number, first: Buffer = Buffer.alloc(0)): Transform {
   let pending: Buffer[] = [first];

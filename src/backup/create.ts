@@ -28,7 +28,7 @@ export interface CreateResult {
 
 /**
  * Backs up `options.source` into `repository`. The manifest is written last,
- * so the backup exists only once everything else is durable; on failure the
+ * so the backup exists only once everything else is durable. On failure the
  * artifact is removed, and after a crash the next run removes it.
  */
 export async function createBackup(

@@ -4,7 +4,7 @@ import type { Headers } from 'tar-stream';
 /** An archive entry that restore rejects because writing it could be unsafe. */
 export class UnsafeEntryError extends Error {}
 
-/** The longest entry path restore accepts, in bytes; Linux's PATH_MAX is 4096. */
+/** The maximum entry path length restore accepts, in bytes, equal to Linux's PATH_MAX. */
 export const maxPathBytes = 4096;
 
 /** The deepest entry restore accepts, counted in path components. */

@@ -9,7 +9,7 @@ import { UnsafeEntryError } from './entry-rules.js';
 
 type Kind = 'file' | 'directory' | 'symlink';
 
-/** The most symlinks followed while checking where one symlink leads, as in Linux's ELOOP limit. */
+/** The maximum number of symlinks followed to resolve one symlink, Linux's ELOOP limit. */
 const maxSymlinkHops = 40;
 
 /**

@@ -27,7 +27,7 @@ export const tagSize = 16;
 /** The compression applied to the tar stream before encryption. */
 export type Compression = 'zstd' | 'gzip' | 'none';
 
-/** Where the key of an encrypted backup comes from. */
+/** The kind of secret that encrypts a backup, or none. */
 export type KeySource = 'none' | 'key-file' | 'passphrase';
 
 const compressionCodes: Record<Compression, number> = { none: 0, gzip: 1, zstd: 2 };
@@ -118,8 +118,8 @@ function headerDigest(bytes: Buffer): Buffer {
   return createHash('sha256').update(bytes.subarray(0, 112)).digest().subarray(0, 16);
 }
 
-function decodeEnum<T extends string>(codes: Record<T, number>, code: number, what: string): T {
+function decodeEnum<T extends string>(codes: Record<T, number>, code: number, field: string): T {
   const entry = Object.entries(codes).find(([, value]) => value === code);
-  if (entry === undefined) throw new HeaderError(`the artifact has an unknown ${what} code ${code}`);
+  if (entry === undefined) throw new HeaderError(`the artifact has an unknown ${field} code ${code}`);
   return entry[0] as T;
 }

@@ -60,7 +60,7 @@ async function readOwner(repository: Repository, key: string): Promise<LockOwner
   try {
     return JSON.parse((await buffer(await repository.store.get(key))).toString('utf8')) as LockOwner;
   } catch {
-    // A lock that cannot be read was cut short by a crash, so nobody holds it.
+    // A lock that cannot be read was cut short by a crash, so no process owns it.
     return undefined;
   }
 }

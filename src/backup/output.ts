@@ -53,7 +53,7 @@ function describeFormat(manifest: Manifest): string {
   return `${manifest.compression}, ${encryption}`;
 }
 
-/** The fields of a manifest that `--json` output shows; the file list is left out. */
+/** Returns the manifest fields that `--json` prints, without the file list. */
 function summary(manifest: Manifest): Record<string, unknown> {
   return {
     id: manifest.id,

@@ -1,7 +1,7 @@
 import { SrekitError } from '../common/errors.js';
 import type { Manifest } from './manifest.js';
 
-/** Which backup a command works on. */
+/** The choice of one backup: by id, the latest, or the latest before a time. */
 export type BackupSelector =
   | { kind: 'latest'; className?: string }
   | { kind: 'id'; id: string }

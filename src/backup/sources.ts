@@ -5,7 +5,7 @@ import { basename, join, resolve } from 'node:path';
 import { SrekitError } from '../common/errors.js';
 import { describeFileError } from '../common/files.js';
 
-/** What a backup reads: a directory tree, or a SQLite database read through its backup API. */
+/** The source of a backup: a directory tree, or a SQLite database read through its backup API. */
 export type BackupSource =
   | { kind: 'directory'; path: string }
   | { kind: 'sqlite'; path: string };
@@ -29,8 +29,8 @@ export function parseSource(value: string): BackupSource {
 /**
  * Makes `source` ready to archive. A directory is used in place. A SQLite
  * database is copied with SQLite's online backup API into a temporary
- * directory, in one step so the copy is one consistent snapshot even while
- * another process writes; the copy needs free space the size of the database.
+ * directory in one step, so the copy is one consistent snapshot even while
+ * another process writes. The copy needs free space the size of the database.
  */
 export async function prepareSource(source: BackupSource): Promise<PreparedSource> {
   await assertSourceType(source);

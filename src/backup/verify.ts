@@ -14,13 +14,13 @@ import type { Repository } from './repository.js';
 import { openSegment } from './segments.js';
 import { UnsafeEntryError } from './entry-rules.js';
 
-/** How thoroughly {@link verifyBackup} checks. */
+/** The depth of a {@link verifyBackup} check. */
 export type VerifyMode =
   | { kind: 'quick' }
   | { kind: 'full' }
   | { kind: 'sample'; percent: number };
 
-/** What a verification checked. */
+/** The counts of what one verification read and checked. */
 export interface VerifyResult {
   id: string;
   mode: VerifyMode['kind'];
@@ -122,9 +122,9 @@ function segmentCount(opened: OpenedBackup, artifactSize: number): number {
 
 /** Picks `percent` of `count` segment indexes at random, at least one, always with the last. */
 function chooseSegments(count: number, percent: number): number[] {
-  const wanted = Math.max(1, Math.ceil((count * percent) / 100));
+  const target = Math.min(count, Math.max(1, Math.ceil((count * percent) / 100)));
   const chosen = new Set<number>([count - 1]);
-  while (chosen.size < Math.min(wanted, count)) chosen.add(randomInt(count));
+  while (chosen.size < target) chosen.add(randomInt(count));
   return [...chosen].sort((a, b) => a - b);
 }
 
