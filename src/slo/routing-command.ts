@@ -35,10 +35,11 @@ export function registerRoutingOutput(slo: Command, context: CommandContext): vo
   let pending: string | undefined;
   generate
     .addHelpText('after', `
-It also writes monitoring/alertmanager/alertmanager.yml, the routing tree and
-inhibit rules of src/slo/routing.ts and src/slo/inhibitions.ts, and stops
-before writing any file when an inhibit rule compares a label that one of
-the alerts it selects does not carry.`)
+It also writes monitoring/alertmanager/alertmanager.yml from the routing tree
+and inhibit rules in src/slo/routing.ts and src/slo/inhibitions.ts, and
+--check compares it. An inhibit rule that compares a label which one of the
+alerts it selects does not carry stops it before any file is written, with
+exit status 2.`)
     .hook('preAction', async (command) => {
       pending = undefined;
       const options = command.opts<RoutingHookOptions>();
