@@ -2,8 +2,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { displayPath } from './generate.js';
 import { checkGeneratedFiles } from './monitoring-generated.js';
+import { checkInhibitionLabels } from './monitoring-inhibition.js';
 import { findPromtoolTests, runPromtoolTest } from './monitoring-promtool-tests.js';
 import { runTool, type MonitoringTools, type ToolRun } from './monitoring-tools.js';
+import { committedSpecsDir } from './slo-generate.js';
 
 /** The committed monitoring directory (src/slo and dist/src/slo are three levels down). */
 export const committedMonitoringDir = fileURLToPath(new URL('../../../monitoring', import.meta.url));
@@ -17,6 +19,11 @@ export interface CheckTarget {
   testsDir?: string;
   /** Directory laid out like monitoring/ whose generated files must match a fresh render. */
   generatedDir?: string;
+  /**
+   * SLO specs whose alerts, with those of the policy, the inhibit rules are
+   * checked against; the committed specs unless set.
+   */
+  specsDir?: string;
 }
 
 /** The outcome of one check. */
@@ -37,6 +44,7 @@ export function monitoringDirTarget(dir: string): CheckTarget {
     alertmanagerConfig: join(dir, 'alertmanager', 'alertmanager.yml'),
     testsDir: join(dir, 'prometheus', 'tests'),
     generatedDir: dir,
+    specsDir: join(dir, 'slos'),
   };
 }
 
@@ -73,28 +81,12 @@ export async function runMonitoringChecks(
     const file = target.alertmanagerConfig;
     const run = await runTool(tools.amtool, ['check-config', displayPath(file)]);
     report(fromToolRun('amtool check-config', file, run));
-    const inhibition = await checkInhibitionLabels(file);
-    if (inhibition) report(inhibition);
+    report(await checkInhibitionLabels(file, target.specsDir ?? committedSpecsDir));
   }
   if (target.generatedDir !== undefined) {
     for (const result of await checkGeneratedFiles(target.generatedDir)) report(result);
   }
   return results;
-}
-
-/** The check that each inhibit rule's `equal` labels exist on its source and target alerts. */
-export const inhibitionCheckName = 'inhibit_rules equal labels';
-
-/**
- * Checks the `equal` labels of the inhibit rules in the Alertmanager config
- * at `file`. Returns undefined while there is no such check to run.
- */
-async function checkInhibitionLabels(file: string): Promise<CheckResult | undefined> {
-  // TODO: call the inhibition check of src/slo here once it exists. Until
-  // then no result is reported, so a label in `equal` that the source or
-  // target alerts lack goes unnoticed.
-  void file;
-  return undefined;
 }
 
 /** The maximum number of lines of a tool's output that a failed result keeps. */

@@ -5,6 +5,7 @@ import { renderDashboardFiles } from './dashboard-files.js';
 import { checkRulesFile } from './generate.js';
 import type { CheckResult } from './monitoring-check.js';
 import { productionProfile } from './profiles.js';
+import { renderAlertmanagerFile } from './routing-file.js';
 import {
   findStaleFiles, loadSpecsDir, renderSloFiles, type GeneratedFile,
 } from './slo-generate.js';
@@ -15,13 +16,31 @@ export const generatedCheckName = 'srekit slo generate --check';
 /**
  * Compares the generated files of a directory laid out like monitoring/
  * with what srekit renders now, as `srekit slo generate --check` does for
- * the committed files: prometheus/rules/alerts.yml against the production
- * policy, and the SLO rules and tests and, when grafana/dashboards/ exists,
- * the dashboards against the specs in slos/. Returns one result per file,
- * or one failed result for slos/ when its specs are missing or invalid.
+ * the committed files. prometheus/rules/alerts.yml and
+ * alertmanager/alertmanager.yml come from the policy and the routing in
+ * src/slo. The SLO rules and tests, and the dashboards when
+ * grafana/dashboards/ exists, come from the specs in slos/. Returns one
+ * result per file, or one failed result for slos/ when its specs are
+ * missing or invalid.
  */
 export async function checkGeneratedFiles(dir: string): Promise<CheckResult[]> {
-  return [await checkPolicyRules(dir), ...await checkSloFiles(dir)];
+  return [
+    await checkPolicyRules(dir), await checkAlertmanagerFile(dir), ...await checkSloFiles(dir),
+  ];
+}
+
+async function checkAlertmanagerFile(dir: string): Promise<CheckResult> {
+  const file = join(dir, 'alertmanager', 'alertmanager.yml');
+  const content = renderAlertmanagerFile(productionProfile);
+  const [stale] = await findStaleFiles([{ path: file, content }]);
+  if (stale === undefined) return { check: generatedCheckName, file, status: 'ok' };
+  return {
+    check: generatedCheckName,
+    file,
+    status: 'failed',
+    message: `the file is ${stale.state}: it must equal what src/slo/routing.ts and `
+      + 'src/slo/inhibitions.ts render for the production profile',
+  };
 }
 
 async function checkPolicyRules(dir: string): Promise<CheckResult> {
