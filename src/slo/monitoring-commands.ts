@@ -5,6 +5,7 @@ import { displayPath } from './generate.js';
 import {
   committedMonitoringDir, runMonitoringChecks, type CheckResult,
 } from './monitoring-check.js';
+import { findPrometheusConfigMismatch } from './monitoring-loaded-config.js';
 import { findLocalStackServers, type LocalStack } from './monitoring-local-stack.js';
 import { printCheckResult, printReloadResult } from './monitoring-output.js';
 import { parseServerUrl, reloadServers, type ReloadResult } from './monitoring-reload.js';
@@ -128,7 +129,8 @@ the servers load, which --dir or --prometheus-config and
 Then srekit reads each server's reload gauges from /metrics, sends
 POST /-/reload (Prometheus needs --web.enable-lifecycle), and confirms from
 the gauges that the server loaded its config. A server whose reload fails
-keeps running its previous config.
+keeps running its previous config. A warning on stderr names a Prometheus
+whose --config.file, from /api/v1/status/flags, is not the checked file.
 ${stackText}
 Examples:
   srekit monitoring reload --prometheus http://127.0.0.1:9090 --dir monitoring
@@ -167,9 +169,18 @@ async function runReload(
   const results = await runMonitoringChecks(plan.target, tools, print);
   const failed = results.filter((result) => result.status === 'failed');
   if (failed.length > 0) {
-    throw new SrekitError('CHECK_FAILED', `did not reload any server: ${describeFailed(failed, results)}`, {
+    const message = `did not reload any server: ${describeFailed(failed, results)}`;
+    throw new SrekitError('CHECK_FAILED', message, {
       hint: 'nothing was sent to the servers; fix the files and run the command again',
     });
+  }
+
+  // Alertmanager reports no config file path, so only Prometheus is compared.
+  const { prometheusConfig } = plan.target;
+  for (const server of plan.servers) {
+    if (server.kind !== 'prometheus' || prometheusConfig === undefined) continue;
+    const warning = await findPrometheusConfigMismatch(server, prometheusConfig);
+    if (warning !== undefined) context.io.stderr.write(`warning: ${warning}\n`);
   }
 
   const reloadPrint = (result: ReloadResult) => printReloadResult(stdout, result, options);
