@@ -35,6 +35,8 @@ export interface SloBenchOptions {
   prometheus?: string;
   /** Receives progress lines. */
   log?: (line: string) => void;
+  /** Stops the bench with its abort reason, after stopping what it started. */
+  signal?: AbortSignal;
 }
 
 /** Defaults of the command line: 200 SLOs and three evaluations at a 10 s interval. */
@@ -116,7 +118,7 @@ export async function runSloBench(options: SloBenchOptions): Promise<SloBenchRes
 
     log(`timing ${options.generationRuns} library runs of slo generate on ${slos.length} SLOs`);
     const { timing, files } = await timeLibraryGeneration(
-      specsDir, join(workdir, 'generated'), options.generationRuns);
+      specsDir, join(workdir, 'generated'), options.generationRuns, options.signal);
     const [rules, tests] = files;
     if (rules === undefined || tests === undefined) throw new Error('generation wrote no files');
     const cliMs = options.runCli ? await timeCli(specsDir, workdir, rules.content, log) : undefined;
@@ -125,6 +127,7 @@ export async function runSloBench(options: SloBenchOptions): Promise<SloBenchRes
     const ruleCounts = countSloRules(rules.content, tests.content, names);
     const rulesFile = await rulesForPrometheus(rules.path, rules.content, options);
 
+    options.signal?.throwIfAborted();
     target = await startSyntheticTarget(slos);
     log(`starting Prometheus with ${ruleCounts.length * 2} rule groups`);
     prometheus = await startPrometheus({
@@ -132,7 +135,7 @@ export async function runSloBench(options: SloBenchOptions): Promise<SloBenchRes
       intervalSeconds: options.intervalSeconds, binary: options.prometheus,
     });
     await checkLoadedRules(prometheus.url, totals(ruleCounts));
-    await waitForScrape(prometheus.url, benchJob, options.timeoutMs);
+    await waitForScrape(prometheus.url, benchJob, options.timeoutMs, options.signal);
 
     log(`waiting for ${options.evaluations} evaluations of every group after the first scrape`);
     const groups = ruleCounts.flatMap((count) => count.groups);
@@ -140,6 +143,7 @@ export async function runSloBench(options: SloBenchOptions): Promise<SloBenchRes
       evaluations: options.evaluations,
       pollMs: Math.max(250, options.intervalSeconds * 250),
       timeoutMs: options.timeoutMs,
+      signal: options.signal,
     });
     if (metrics.failures > 0) {
       throw new SrekitError('CHECK_FAILED', `Prometheus counted ${metrics.failures} failed rule `

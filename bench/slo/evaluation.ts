@@ -1,5 +1,5 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { SrekitError } from '../../src/common/errors.js';
+import { sleep } from '../../src/common/interrupt.js';
 import { scrape, type ExposedSample } from './exposition.js';
 import { queryApi } from './prometheus.js';
 
@@ -37,12 +37,18 @@ export async function checkLoadedRules(url: string, expected: RuleTotals): Promi
 /**
  * Waits until Prometheus has scraped the target of `job` successfully, so
  * that the rules evaluated after it see series. Throws STARTUP_TIMEOUT after
- * `timeoutMs`.
+ * `timeoutMs`, and the abort reason of `signal` once it aborts.
  */
-export async function waitForScrape(url: string, job: string, timeoutMs: number): Promise<void> {
+export async function waitForScrape(
+  url: string,
+  job: string,
+  timeoutMs: number,
+  signal?: AbortSignal,
+): Promise<void> {
   const query = encodeURIComponent(`up{job="${job}"}`);
   const deadline = Date.now() + timeoutMs;
   for (;;) {
+    signal?.throwIfAborted();
     const data = await queryApi(url, `/api/v1/query?query=${query}`) as {
       result: Array<{ value: [number, string] }>;
     };
@@ -51,7 +57,7 @@ export async function waitForScrape(url: string, job: string, timeoutMs: number)
       throw new SrekitError('STARTUP_TIMEOUT',
         `Prometheus at ${url} had not scraped the synthetic target after ${timeoutMs / 1000} s`);
     }
-    await sleep(250);
+    await sleep(250, signal);
   }
 }
 
@@ -87,6 +93,8 @@ export interface CollectOptions {
   evaluations: number;
   pollMs: number;
   timeoutMs: number;
+  /** Stops collecting with its abort reason. */
+  signal?: AbortSignal;
 }
 
 /**
@@ -107,6 +115,7 @@ export async function collectGroupMetrics(
   let baseline: Map<string, number> | undefined;
   const deadline = Date.now() + options.timeoutMs;
   for (;;) {
+    options.signal?.throwIfAborted();
     const samples = await scrape(`${url}/metrics`, 'prometheus_rule_');
     const iterations = byGroup(samples, 'prometheus_rule_group_iterations_total');
     const timestamps = byGroup(samples, 'prometheus_rule_group_last_evaluation_timestamp_seconds');
@@ -129,7 +138,7 @@ export async function collectGroupMetrics(
       < (start.get(group) ?? 0) + options.evaluations);
     if (behind.length === 0) return summarise(samples, groups, durations);
     if (Date.now() >= deadline) throw fellBehind(behind, options);
-    await sleep(options.pollMs);
+    await sleep(options.pollMs, options.signal);
   }
 }
 

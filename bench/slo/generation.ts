@@ -23,11 +23,13 @@ export interface GenerationTiming {
  * Times what `srekit slo generate` does through the library: load and
  * validate every spec in `specsDir`, render the rules and promtool tests,
  * and write them below `outputDir`. Returns the timing and the last files.
+ * Throws the abort reason of `signal` between runs once it aborts.
  */
 export async function timeLibraryGeneration(
   specsDir: string,
   outputDir: string,
   runs: number,
+  signal?: AbortSignal,
 ): Promise<{ timing: GenerationTiming; files: GeneratedFile[] }> {
   const paths = {
     rules: join(outputDir, 'rules', 'slos.yml'),
@@ -36,6 +38,7 @@ export async function timeLibraryGeneration(
   const runsMs: number[] = [];
   let files: GeneratedFile[] = [];
   for (let run = 0; run < runs; run += 1) {
+    signal?.throwIfAborted();
     const start = performance.now();
     files = renderSloFiles(await loadSpecsDir(specsDir), paths);
     await writeGeneratedFiles(files);

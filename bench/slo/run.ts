@@ -4,6 +4,7 @@
 // Prometheus reports and the rule counts of srekit, Sloth and Pyrra.
 // Exits 1 when Prometheus cannot load or evaluate the rules, 2 on bad usage.
 import { SrekitError } from '../../src/common/errors.js';
+import { runInterruptible } from '../../src/common/interrupt.js';
 import { parseSloBenchArgs } from './args.js';
 import { runSloBench } from './bench.js';
 import { formatSloBench } from './report.js';
@@ -11,7 +12,8 @@ import { formatSloBench } from './report.js';
 async function main(): Promise<number> {
   try {
     const { options, json } = parseSloBenchArgs(process.argv.slice(2));
-    const result = await runSloBench(options);
+    const result = await runInterruptible('the SLO bench',
+      (signal) => runSloBench({ ...options, signal }));
     if (json) {
       process.stdout.write(`${JSON.stringify({ type: 'slo-bench', ...result })}\n`);
     } else {
