@@ -47,18 +47,22 @@ const fileOptions = (dirHelp: string) => [
 
 function registerCheck(monitoring: Command, context: CommandContext): void {
   const command = monitoring.command('check')
-    .description('run promtool, amtool and the staleness check on a monitoring directory');
+    .description('check a monitoring directory with promtool, amtool and srekit\'s own checks');
   for (const option of fileOptions('directory laid out like monitoring/ (default: '
     + `${displayPath(committedMonitoringDir)})`)) command.addOption(option);
   command
     .option('--json', 'print one JSON object per check, tagged "check"')
     .addHelpText('after', `
-With --dir, the checks are: promtool check config on prometheus/prometheus.yml
-(with its rule files), promtool test rules on every *.test.yml below
-prometheus/tests/, amtool check-config on alertmanager/alertmanager.yml, and
-the comparison of the generated rule and test files with a fresh render.
+With --dir, the checks are:
+  promtool check config on prometheus/prometheus.yml and its rule files
+  promtool test rules on every *.test.yml below prometheus/tests/
+  amtool check-config on alertmanager/alertmanager.yml
+  the labels in the \`equal\` list of each inhibit rule, which the alerts
+    that the rule selects must carry
+  the generated files, which must equal what \`srekit slo generate\` renders
 With --prometheus-config or --alertmanager-config, only those files are
-checked. Each check prints one line with ok or failed, and a failed check
+checked, and the inhibit rules against the policy and the committed SLO
+specs. Each check prints one line with ok or failed, and a failed check
 prints the tool's own output below it.
 
 Examples:
