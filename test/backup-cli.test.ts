@@ -4,7 +4,9 @@ import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
+import { run } from '../src/cli.js';
 import { backupCli, newRepository, tempDir, type CliResult } from './fixtures/backup/helpers.js';
+import { captureIo } from './helpers/io.js';
 
 function assertExit(result: CliResult, code: number, pattern: RegExp): void {
   assert.equal(result.code, code, `exit ${result.code}, stderr: ${result.err}`);
@@ -187,4 +189,21 @@ test('backup help lists the exit status', async () => {
     assert.match(result.out, /Exit status:\n {2}0 {3}success/);
     assert.match(result.out, /12 {2}the key or passphrase is missing or wrong/);
   }
+});
+
+test('create shows progress on a terminal', async (t) => {
+  const dir = await tempDir(t);
+  const { repo } = await newRepository(dir);
+  const source = join(dir, 'source');
+  await mkdir(source);
+  for (let index = 0; index < 40; index += 1) {
+    await writeFile(join(source, `file-${index}.bin`), Buffer.alloc(1024 * 1024, index));
+  }
+  const io = captureIo();
+  io.interactive = true;
+  const code = await run(['backup', 'create', '--source', source, '--repo', repo,
+    '--compression', 'gzip'], io);
+  assert.equal(code, 0, io.err());
+  assert.match(io.err(), /\rread [\d.]+ (B|KiB|MiB) \([\d.]+ (B|KiB|MiB|GiB)\/s\)/);
+  assert.match(io.out(), /^created backup /);
 });

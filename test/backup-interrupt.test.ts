@@ -87,3 +87,56 @@ test('cleanup keeps a running backup', async (t) => {
   const listed = await backupCli(['list', '--repo', repo, '--json']);
   assert.equal(listed.out.trim().split('\n').length, 2);
 });
+
+test('interrupted backup removes its files', async (t) => {
+  const dir = await tempDir(t);
+  const { repo, keyFile } = await newRepository(dir);
+  const source = join(dir, 'source');
+  await mkdir(source);
+  for (let index = 0; index < 6; index += 1) {
+    await writeFile(join(source, `part-${index}.bin`), randomBytes(16 * 1024 * 1024));
+  }
+  const child = spawn(process.execPath, [bin, 'backup', 'create', '--source', source,
+    '--repo', repo, '--key-file', keyFile], { stdio: ['ignore', 'pipe', 'pipe'] });
+  t.after(() => child.kill('SIGKILL'));
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
+  await waitForPartialArtifact(repo, 1024 * 1024);
+  child.kill('SIGINT');
+  const [code] = await once(child, 'exit') as [number];
+
+  assert.equal(code, 1, stderr);
+  assert.match(stderr, /backup create was interrupted by SIGINT \[INTERRUPTED\]/);
+  assert.deepEqual(await readdir(join(repo, 'data')), []);
+  assert.deepEqual(await readdir(join(repo, 'locks')), []);
+  assert.deepEqual(await readdir(join(repo, 'snapshots')).catch(() => []), []);
+});
+
+test('interrupted restore leaves no target', async (t) => {
+  const dir = await tempDir(t);
+  const { repo, keyFile } = await newRepository(dir);
+  const source = join(dir, 'source');
+  await mkdir(source);
+  for (let index = 0; index < 40; index += 1) {
+    await writeFile(join(source, `part-${index}.bin`), randomBytes(4 * 1024 * 1024));
+  }
+  const created = await backupCli(['create', '--source', source, '--repo', repo,
+    '--key-file', keyFile]);
+  assert.equal(created.code, 0, created.err);
+  const work = join(dir, 'work');
+  await mkdir(work);
+
+  const child = spawn(process.execPath, [bin, 'backup', 'restore', '--repo', repo,
+    '--to', join(work, 'target'), '--key-file', keyFile], { stdio: ['ignore', 'pipe', 'pipe'] });
+  t.after(() => child.kill('SIGKILL'));
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
+  const deadline = Date.now() + 30_000;
+  while ((await readdir(work)).length === 0 && Date.now() < deadline) await delay(10);
+  child.kill('SIGINT');
+  const [code] = await once(child, 'exit') as [number];
+
+  assert.equal(code, 1, stderr);
+  assert.match(stderr, /backup restore was interrupted by SIGINT \[INTERRUPTED\]/);
+  assert.deepEqual(await readdir(work), []);
+});

@@ -144,9 +144,9 @@ export async function runRestore(
   const manifest = selectBackup(manifests, selector);
   const progress = new Progress(io, 'restored');
   const target = resolve(options.to);
-  await runInterruptible('backup restore', () => restoreBackup(repository, manifest, {
+  await runInterruptible('backup restore', (signal) => restoreBackup(repository, manifest, {
     target, key, force: options.force === true, allowSetuid: options.allowSetuid === true,
-    onBytes: progress.add,
+    onBytes: progress.add, signal,
   })).finally(() => progress.end());
   if (options.json) writeJsonLine(io.stdout, 'restore', { id: manifest.id, target });
   else io.stdout.write(`restored backup ${manifest.id} to ${target}\n`);

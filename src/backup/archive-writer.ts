@@ -159,13 +159,7 @@ async function packFile(
   }
   const hash = createHash('sha256');
   let written = 0;
-  let finished!: Promise<void>;
-  const entry = await new Promise<ReturnType<Pack['entry']>>((resolve) => {
-    finished = new Promise((done, fail) => {
-      resolve(pack.entry({ ...baseHeader(path, stats), type: 'file', size },
-        (error) => (error ? fail(error) : done())));
-    });
-  });
+  const { entry, finished } = openEntry(pack, { ...baseHeader(path, stats), type: 'file', size });
   const write = async (chunk: Buffer) => {
     hash.update(chunk);
     written += chunk.length;
@@ -200,9 +194,25 @@ function baseHeader(path: string, stats: BigIntStats): Headers & { pax: Record<s
 }
 
 function addEntry(pack: Pack, header: Headers, content?: Buffer): Promise<void> {
-  return new Promise((resolve, reject) => {
-    pack.entry(header, content ?? '', (error) => (error ? reject(error) : resolve()));
+  return openEntry(pack, header, content ?? Buffer.alloc(0)).finished;
+}
+
+/**
+ * Starts a tar entry and returns its stream with a promise that settles when
+ * the pack has taken it. Errors of the entry stream reject the promise, so a
+ * destroyed pack does not leave an unhandled 'error' event.
+ */
+function openEntry(pack: Pack, header: Headers, content?: Buffer):
+  { entry: ReturnType<Pack['entry']>; finished: Promise<void> } {
+  let entry!: ReturnType<Pack['entry']>;
+  const finished = new Promise<void>((resolve, reject) => {
+    const done = (error?: Error | null) => (error ? reject(error) : resolve());
+    entry = content === undefined ? pack.entry(header, done) : pack.entry(header, content, done);
+    entry.on('error', reject);
   });
+  // A caller that fails while writing never awaits `finished`.
+  finished.catch(() => {});
+  return { entry, finished };
 }
 
 function describeType(stats: BigIntStats): string {

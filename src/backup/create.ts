@@ -54,7 +54,8 @@ export async function createBackup(
     return { manifest, removedLeftovers };
   } catch (error) {
     await repository.store.delete(artifactKey(id));
-    throw error;
+    // Streams fail with a generic AbortError; the signal's reason names the interruption.
+    throw options.signal?.aborted ? options.signal.reason : error;
   } finally {
     await prepared.release();
     await repository.unlock(id);

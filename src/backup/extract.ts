@@ -1,16 +1,21 @@
-import { constants, createWriteStream } from 'node:fs';
+import { constants } from 'node:fs';
 import { chmod, lchown, lstat, lutimes, mkdir, open, readlink, symlink, utimes } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import type { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import type { Headers } from 'tar-stream';
-import type { CheckedEntry, EntryHandler } from './archive-reader.js';
+import type { EntryHandler } from './archive-reader.js';
 import { UnsafeEntryError } from './entry-rules.js';
 
 type Kind = 'file' | 'directory' | 'symlink';
 
 /** The maximum number of symlinks followed to resolve one symlink, Linux's ELOOP limit. */
 const maxSymlinkHops = 40;
+
+/** Files up to this size are buffered and written in the background, several at once. */
+const smallFileBytes = 256 * 1024;
+
+/** The maximum number of small files being written at the same time. */
+const maxPendingWrites = 16;
 
 /**
  * Writes checked archive entries under `root`, a fresh empty directory. It
@@ -23,6 +28,8 @@ export class Extraction {
   private readonly kinds = new Map<string, Kind>();
   private readonly directories: { path: string; header: Headers }[] = [];
   private readonly symlinks: string[] = [];
+  private readonly pendingWrites = new Set<Promise<void>>();
+  private writeError: unknown;
 
   constructor(private readonly root: string) {}
 
@@ -40,10 +47,17 @@ export class Extraction {
       await symlink(entry.header.linkname ?? '', absolute);
       this.symlinks.push(entry.path);
       await applyMetadata(absolute, entry.header, true);
+    } else if (entry.expected.size <= smallFileBytes) {
+      await this.writeInBackground(absolute, entry.header, await readAll(content));
     } else {
-      await writeFile(absolute, entry, content);
+      await writeFile(absolute, entry.header, content);
     }
   };
+
+  /** Waits for every background write; call before removing the root after a failure. */
+  async drain(): Promise<void> {
+    await Promise.allSettled([...this.pendingWrites]);
+  }
 
   /**
    * Sets the directories' modes and times, deepest first so that setting a
@@ -51,11 +65,26 @@ export class Extraction {
    * symlink leads outside the root when followed through other symlinks.
    */
   async finish(): Promise<void> {
+    await this.drain();
+    if (this.writeError !== undefined) throw this.writeError;
     for (const path of this.symlinks) await this.checkSymlinkStaysInside(path);
     const deepestFirst = [...this.directories].sort((a, b) => b.path.length - a.path.length);
     for (const { path, header } of deepestFirst) {
       await applyMetadata(join(this.root, path), header, false);
     }
+  }
+
+  /**
+   * Starts writing a small file without waiting for it, because many small
+   * files written one at a time leave the disk idle between system calls.
+   */
+  private async writeInBackground(absolute: string, header: Headers, data: Buffer): Promise<void> {
+    while (this.pendingWrites.size >= maxPendingWrites) await Promise.race(this.pendingWrites);
+    if (this.writeError !== undefined) throw this.writeError;
+    const write: Promise<void> = writeFile(absolute, header, [data])
+      .catch((error: unknown) => { this.writeError ??= error; })
+      .finally(() => this.pendingWrites.delete(write));
+    this.pendingWrites.add(write);
   }
 
   private async prepareParents(path: string): Promise<void> {
@@ -98,16 +127,35 @@ export class Extraction {
   }
 }
 
-async function writeFile(absolute: string, entry: CheckedEntry, content: Readable): Promise<void> {
+async function readAll(content: Readable): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of content as AsyncIterable<Buffer>) chunks.push(chunk);
+  return Buffer.concat(chunks);
+}
+
+async function writeFile(
+  absolute: string, header: Headers, content: AsyncIterable<Buffer> | Buffer[],
+): Promise<void> {
   const flags = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
   const file = await open(absolute, flags, 0o600);
-  await pipeline(content, createWriteStream('', { fd: file }));
-  await applyMetadata(absolute, entry.header, false);
+  try {
+    for await (const chunk of content) await file.write(chunk);
+    // Setting metadata through the open handle saves a path lookup per call.
+    if (isRoot() && header.uid !== undefined && header.gid !== undefined) {
+      await file.chown(header.uid, header.gid);
+    }
+    // chmod comes after chown, because chown clears the setuid and setgid bits.
+    await file.chmod((header.mode ?? 0o644) & 0o7777);
+    const mtime = modificationTime(header);
+    await file.utimes(mtime, mtime);
+  } finally {
+    await file.close();
+  }
 }
 
 async function applyMetadata(absolute: string, header: Headers, isSymlink: boolean): Promise<void> {
-  const mtime = paxTime(header) ?? header.mtime ?? new Date(0);
-  if (process.getuid?.() === 0 && header.uid !== undefined && header.gid !== undefined) {
+  const mtime = modificationTime(header);
+  if (isRoot() && header.uid !== undefined && header.gid !== undefined) {
     await lchown(absolute, header.uid, header.gid);
   }
   if (isSymlink) {
@@ -116,6 +164,15 @@ async function applyMetadata(absolute: string, header: Headers, isSymlink: boole
   }
   await chmod(absolute, (header.mode ?? 0o644) & 0o7777);
   await utimes(absolute, mtime, mtime);
+}
+
+function isRoot(): boolean {
+  return process.getuid?.() === 0;
+}
+
+/** Returns the entry's mtime, from the pax record when present because it keeps fractions. */
+function modificationTime(header: Headers): number | Date {
+  return paxTime(header) ?? header.mtime ?? new Date(0);
 }
 
 /** Returns the pax mtime record, which keeps fractions of a second, as seconds. */

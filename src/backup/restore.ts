@@ -21,6 +21,8 @@ export interface RestoreOptions {
   allowSetuid: boolean;
   /** Called with the number of artifact bytes read, for progress. */
   onBytes?: (count: number) => void;
+  /** Stops the restore before the next entry; the target is left as it was. */
+  signal?: AbortSignal;
 }
 
 /**
@@ -42,11 +44,16 @@ export async function restoreBackup(
     const payload = await readPayload(repository.store, opened, options.onBytes);
     const extraction = new Extraction(staging);
     try {
-      await readArchive(payload.tar, opened.files, options, extraction.handle);
+      await readArchive(payload.tar, opened.files, options, async (entry, content) => {
+        options.signal?.throwIfAborted();
+        await extraction.handle(entry, content);
+      });
       await payload.done;
       await extraction.finish();
     } catch (error) {
       payload.tar.destroy();
+      // Background writes must end before the staging directory is removed.
+      await extraction.drain();
       throw error;
     }
     if (manifest.source.kind === 'sqlite') {
