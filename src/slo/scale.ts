@@ -79,7 +79,11 @@ function scaleAlert(
   return alert;
 }
 
-function scaleWindow(seconds: number, profile: Profile): number {
+/**
+ * Returns a window of `seconds` scaled for `profile`: divided by the speedup,
+ * rounded up, and never below `minRateWindowScrapes` scrape intervals.
+ */
+export function scaleWindow(seconds: number, profile: Profile): number {
   const floor = profile.minRateWindowScrapes * profile.scrapeInterval;
   return Math.max(Math.ceil(seconds / profile.speedup), floor);
 }

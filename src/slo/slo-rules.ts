@@ -12,6 +12,11 @@ export interface RenderSloRulesOptions {
   runbookBaseUrl?: string;
   /** The command named in the header as the one that wrote the file. */
   command?: string;
+  /**
+   * Evaluation interval of the long-window group, in seconds. Unset means
+   * {@link longWindowInterval}.
+   */
+  longWindowInterval?: number;
 }
 
 /** Evaluation interval of the group with the long-window rules, in seconds. */
@@ -226,7 +231,7 @@ export function sloRuleGroups(
     { name: `${prefix}-short`, rules: [...short.flatMap((w) => windowRules(definition, w)), ...alerts] },
     {
       name: `${prefix}-long`,
-      interval: formatDuration(longWindowInterval),
+      interval: formatDuration(options.longWindowInterval ?? longWindowInterval),
       rules: [...long.flatMap((w) => windowRules(definition, w)), budgetRemainingRule(definition)],
     },
   ];
