@@ -444,3 +444,29 @@ test('reload without URLs reloads the local stack', async (t) => {
   assert.ok(result.out.includes(`reloaded alertmanager http://127.0.0.1:${ports.alertmanager}/: `),
     result.out);
 });
+
+test('reload explains a disabled lifecycle API', async (t) => {
+  const dir = await copyMonitoring(t);
+  const [port] = await findFreePorts(1);
+  assert.ok(port !== undefined, 'a port for Prometheus');
+  // The sink accepts the alerts that Prometheus sends, in place of an Alertmanager.
+  const sink = await startWebhookSink(t);
+  const prometheusFile = join(dir, 'prometheus/prometheus.yml');
+  await pointConfigsAt(dir, { prometheusPort: port, alertmanagerPort: Number(new URL(sink).port),
+    sink });
+  const logs = await tempDir(t, 'srekit-reload-logs-');
+  const prometheus = `http://127.0.0.1:${port}/`;
+  await startServer(t, prometheus, {
+    command: 'prometheus',
+    args: [`--config.file=${prometheusFile}`, `--storage.tsdb.path=${join(logs, 'data')}`,
+      `--web.listen-address=127.0.0.1:${port}`],
+    logFile: join(logs, 'prometheus.log'),
+  });
+
+  const result = await srekit(['monitoring', 'reload', '--prometheus', prometheus,
+    '--prometheus-config', prometheusFile]);
+  assert.equal(result.code, 1, result.out);
+  assert.ok(result.err.includes(`could not reload prometheus at ${prometheus}: HTTP 403`),
+    result.err);
+  assert.match(result.err, /start Prometheus with --web\.enable-lifecycle.*\[RELOAD_FAILED\]/);
+});

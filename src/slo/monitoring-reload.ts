@@ -111,7 +111,12 @@ export async function reloadServer(
       signal: AbortSignal.timeout(reloadTimeoutMs),
     });
     const body = (await response.text()).trim();
-    if (!response.ok) return failed(`HTTP ${response.status}${body === '' ? '' : `: ${body}`}`);
+    if (!response.ok) {
+      const reason = `HTTP ${response.status}${body === '' ? '' : `: ${body}`}`;
+      // Prometheus rejects /-/reload with 403 unless it runs with --web.enable-lifecycle.
+      const lifecycle = server.kind === 'prometheus' && response.status === 403;
+      return failed(lifecycle ? `${reason} (start Prometheus with --web.enable-lifecycle)` : reason);
+    }
   } catch (error) {
     return failed(`POST /-/reload failed: ${describeRequestError(error)}`);
   }
