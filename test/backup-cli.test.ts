@@ -207,3 +207,45 @@ test('create shows progress on a terminal', async (t) => {
   assert.match(io.err(), /\rread [\d.]+ (B|KiB|MiB) \([\d.]+ (B|KiB|MiB|GiB)\/s\)/);
   assert.match(io.out(), /^created backup /);
 });
+
+test('restore rejects a target in the repository', async (t) => {
+  const dir = await tempDir(t);
+  const { repo } = await newRepository(dir);
+  const source = await sourceWithFile(dir);
+  assert.equal((await backupCli(['create', '--source', source, '--repo', repo])).code, 0);
+  for (const target of [repo, join(repo, 'inside'), dir]) {
+    const result = await backupCli(['restore', '--repo', repo, '--to', target, '--force']);
+    assertExit(result, 2, /overlaps the repository/);
+  }
+  assert.deepEqual((await readdir(repo)).sort(), ['config.json', 'data', 'locks', 'snapshots']);
+});
+
+test('failed restore removes the parents it created', async (t) => {
+  const dir = await tempDir(t);
+  const { repo } = await newRepository(dir);
+  const source = await sourceWithFile(dir);
+  const created = await backupCli(['create', '--source', source, '--repo', repo, '--json']);
+  const { id } = JSON.parse(created.out) as { id: string };
+  const artifact = join(repo, 'data', `${id}.srkb`);
+  const bytes = await readFile(artifact);
+  bytes[bytes.length - 1] = (bytes[bytes.length - 1] ?? 0) ^ 1;
+  await writeFile(artifact, bytes);
+
+  const result = await backupCli(['restore', '--repo', repo, '--to', join(dir, 'new/deeper/target')]);
+  assertExit(result, 1, /BACKUP_DAMAGED/);
+  assert.deepEqual((await readdir(dir)).sort(), ['key', 'repo', 'source']);
+});
+
+test('empty source round-trips', async (t) => {
+  const dir = await tempDir(t);
+  const { repo } = await newRepository(dir);
+  const source = join(dir, 'empty-source');
+  await mkdir(source);
+  const created = await backupCli(['create', '--source', source, '--repo', repo]);
+  assert.equal(created.code, 0, created.err);
+  assert.match(created.out, /0 files/);
+  const target = join(dir, 'target');
+  const restored = await backupCli(['restore', '--repo', repo, '--to', target]);
+  assert.equal(restored.code, 0, restored.err);
+  assert.deepEqual(await readdir(target), []);
+});

@@ -141,3 +141,32 @@ test('wrong passphrase exits 12', async (t) => {
     '--passphrase-env', 'PASS'], { PASS: 'wrong' });
   assertFailed(restored, 12, /BACKUP_WRONG_KEY/, 'restore with the wrong passphrase');
 });
+
+for (const compression of ['zstd', 'gzip', 'none']) {
+  test(`flipped bytes fail unencrypted ${compression}`, async (t) => {
+    const dir = await tempDir(t);
+    const { repo } = await newRepository(dir);
+    const source = join(dir, 'source');
+    await mkdir(source);
+    await writeFile(join(source, 'text.txt'), 'line of text\n'.repeat(20_000));
+    await writeFile(join(source, 'random.bin'), randomBytes(100_000));
+    const created = await backupCli(['create', '--source', source, '--repo', repo,
+      '--compression', compression]);
+    assert.equal(created.code, 0, created.err);
+    const artifact = await onlyArtifact(repo);
+    const original = await readFile(artifact);
+    const target = join(dir, 'target');
+
+    for (let round = 0; round < 30; round += 1) {
+      const position = randomInt(original.length);
+      const damaged = Buffer.from(original);
+      damaged[position] = (damaged[position] ?? 0) ^ (1 << randomInt(8));
+      await writeFile(artifact, damaged);
+      const verified = await backupCli(['verify', '--repo', repo, '--full']);
+      assertFailed(verified, 1, /BACKUP_DAMAGED/, `verify after flipping byte ${position}`);
+      const restored = await backupCli(['restore', '--repo', repo, '--to', target]);
+      assertFailed(restored, 1, /BACKUP_DAMAGED/, `restore after flipping byte ${position}`);
+      await assertMissing(target);
+    }
+  });
+}

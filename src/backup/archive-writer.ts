@@ -179,6 +179,8 @@ async function packFile(
   tree.files.push({ path, type: 'file', size, sha256: hash.digest('hex') });
 }
 
+// NOTE: tar-stream 3.1.7 replaces a mode of 0 with its default (0644 for a
+// file, 0755 for a directory), so a file with mode 000 is restored as 0644.
 function baseHeader(path: string, stats: BigIntStats): Headers & { pax: Record<string, string> } {
   const nanoseconds = stats.mtimeNs % 1_000_000_000n;
   const seconds = stats.mtimeNs / 1_000_000_000n;

@@ -104,14 +104,22 @@ export async function readPayload(
   return { tar: tarTap, done };
 }
 
-/** Converts stream errors of reading an artifact into user-facing errors. */
+/**
+ * Converts an error from reading a backup into the error to report. Every
+ * stage between the store and the file system (decryption, decompression,
+ * tar parsing) fails only on bad data, so an error without a system error
+ * code from those stages means damage. Errors with such a code (from the
+ * store or the file system), srekit's own errors and programming errors
+ * pass through unchanged.
+ */
 export function toBackupError(id: string, error: unknown): unknown {
   if (error instanceof DamagedArtifactError) return damagedError(id, error.message);
-  if (error instanceof Error && /zstd|incorrect header|invalid|unexpected end/i.test(error.message)
-    && !(error instanceof SrekitError)) {
-    return damagedError(id, `the payload could not be decompressed: ${error.message}`);
-  }
-  return error;
+  if (!(error instanceof Error) || error instanceof SrekitError) return error;
+  if (error instanceof TypeError || error instanceof ReferenceError) return error;
+  const code = (error as NodeJS.ErrnoException).code;
+  // zlib reports bad input with codes such as Z_DATA_ERROR and Z_BUF_ERROR.
+  if (code !== undefined && !code.startsWith('Z_')) return error;
+  return damagedError(id, `the payload could not be decoded: ${error.message}`);
 }
 
 function checkDigest(

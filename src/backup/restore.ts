@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, join, sep } from 'node:path';
 import { SrekitError } from '../common/errors.js';
 import { describeFileError } from '../common/files.js';
 import { readArchive } from './archive-reader.js';
@@ -34,11 +34,14 @@ export interface RestoreOptions {
 export async function restoreBackup(
   repository: Repository, manifest: Manifest, options: RestoreOptions,
 ): Promise<void> {
+  assertTargetOutsideRepository(options.target, repository.store.location);
   await assertTargetReplaceable(options.target, options.force);
   const opened = await openBackup(repository.store, manifest, options.key);
   const parent = dirname(options.target);
-  await mkdir(parent, { recursive: true });
+  // The first directory this creates is removed again if the restore fails.
+  const createdParent = await mkdir(parent, { recursive: true });
   const staging = join(parent, `.${basename(options.target)}.restore-${randomBytes(4).toString('hex')}`);
+  let restored = false;
   await mkdir(staging, { mode: 0o700 });
   try {
     const payload = await readPayload(repository.store, opened, options.onBytes);
@@ -61,10 +64,23 @@ export async function restoreBackup(
     } else {
       await placeDirectory(staging, options.target);
     }
+    restored = true;
   } catch (error) {
     throw toRestoreError(manifest.id, error);
   } finally {
     await rm(staging, { recursive: true, force: true });
+    if (!restored && createdParent !== undefined) {
+      await rm(createdParent, { recursive: true, force: true });
+    }
+  }
+}
+
+/** Throws unless `target` and the repository directory are apart, neither inside the other. */
+function assertTargetOutsideRepository(target: string, repository: string): void {
+  const inside = (path: string, root: string) => path === root || path.startsWith(`${root}${sep}`);
+  if (inside(target, repository) || inside(repository, target)) {
+    throw new SrekitError('INVALID_INPUT', `restore target ${target} overlaps the repository `
+      + `${repository}`, { hint: 'restore to a path outside the repository' });
   }
 }
 
@@ -72,9 +88,6 @@ function toRestoreError(id: string, error: unknown): unknown {
   if (error instanceof UnsafeEntryError) {
     return new SrekitError('BACKUP_UNSAFE_ENTRY', `restore of backup ${id} rejected an entry: `
       + `${error.message}; nothing was written to the target`);
-  }
-  if (error instanceof Error && /Invalid tar header|Unexpected end of data/.test(error.message)) {
-    return toBackupError(id, new Error(`the tar stream is invalid: ${error.message}`));
   }
   return toBackupError(id, error);
 }

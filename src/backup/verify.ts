@@ -79,9 +79,6 @@ async function verifyFull(repository: Repository, opened: OpenedBackup): Promise
     await payload.done;
   } catch (error) {
     payload.tar.destroy();
-    if (error instanceof Error && /Invalid tar header|Unexpected end of data/.test(error.message)) {
-      throw damagedError(opened.manifest.id, `the tar stream is invalid: ${error.message}`);
-    }
     throw error;
   }
   const { size } = opened.manifest.artifact;
