@@ -360,9 +360,10 @@ test('reload applies changes and keeps configs that fail', async (t) => {
   const servers = await startServers(t, dir);
   const prometheusFile = join(dir, 'prometheus/prometheus.yml');
   const alertmanagerFile = join(dir, 'alertmanager/alertmanager.yml');
-  const reload = (prometheusConfig: string) => srekit(['monitoring', 'reload',
-    '--prometheus', servers.prometheus, '--alertmanager', servers.alertmanager,
-    '--prometheus-config', prometheusConfig, '--alertmanager-config', alertmanagerFile]);
+  const reload = (prometheusConfig: string, alertmanagerConfigFile = alertmanagerFile) => srekit([
+    'monitoring', 'reload', '--prometheus', servers.prometheus,
+    '--alertmanager', servers.alertmanager, '--prometheus-config', prometheusConfig,
+    '--alertmanager-config', alertmanagerConfigFile]);
   assert.ok(!(await ruleGroups(servers.prometheus)).includes('reload-test'));
 
   await t.test('a valid change is loaded', async () => {
@@ -407,6 +408,7 @@ test('reload applies changes and keeps configs that fail', async (t) => {
     assert.deepEqual(await reloadTimes(servers), before);
     assert.equal(await gauge(servers.prometheus, 'prometheus_config_last_reload_successful'), 1);
     assert.ok((await ruleGroups(servers.prometheus)).includes('reload-test'));
+    assert.match(await alertmanagerConfig(servers.alertmanager), /repeat_interval: 23h/);
   });
 
   await t.test('a failed reload names the server', async () => {
@@ -423,6 +425,23 @@ test('reload applies changes and keeps configs that fail', async (t) => {
       + `${prometheusFile}, but the checked config is ${validCopy}`), result.err);
     assert.equal(await gauge(servers.prometheus, 'prometheus_config_last_reload_successful'), 0);
     assert.ok((await ruleGroups(servers.prometheus)).includes('reload-test'));
+  });
+
+  await t.test('a failed Alertmanager reload names it', async () => {
+    const validAlertmanager = join(dir, 'alertmanager/valid.yml');
+    await writeFile(validAlertmanager, await readFile(alertmanagerFile, 'utf8'));
+    await editFile(alertmanagerFile, (text) => text.replace('receiver: warn', 'receiver: nobody'));
+    const result = await reload(validCopy, validAlertmanager);
+    assert.equal(result.code, 1, result.out);
+    assert.ok(result.out.includes(`failed   alertmanager ${servers.alertmanager}: HTTP 500`),
+      result.out);
+    assert.match(result.err, /could not reload 2 servers:\nprometheus at /);
+    assert.ok(result.err.includes(`\nalertmanager at ${servers.alertmanager}: HTTP 500`),
+      result.err);
+    assert.match(result.err, /undefined receiver "nobody"/);
+    const successful = 'alertmanager_config_last_reload_successful';
+    assert.equal(await gauge(servers.alertmanager, successful), 0);
+    assert.match(await alertmanagerConfig(servers.alertmanager), /repeat_interval: 23h/);
   });
 });
 

@@ -192,7 +192,10 @@ async function runReload(
   const failures = reloads.flatMap((result) => (result.status === 'failed'
     ? [`${result.server.kind} at ${result.server.url}: ${result.reason}`] : []));
   if (failures.length > 0) {
-    throw new SrekitError('RELOAD_FAILED', `could not reload ${failures.join('; ')}`, {
+    const message = failures.length === 1
+      ? `could not reload ${failures[0]}`
+      : `could not reload ${failures.length} servers:\n${failures.join('\n')}`;
+    throw new SrekitError('RELOAD_FAILED', message, {
       hint: 'a server whose reload failed keeps running its previous config; '
         + 'its log names the problem',
     });
