@@ -104,8 +104,10 @@ export async function runVerify(
     : [selectBackup(manifests, selectorOf(positional, options))];
   let failed = 0;
   for (const manifest of chosen) {
+    const progress = new Progress(io, `verified ${manifest.id}:`);
     try {
-      const result = await verifyBackup(repository, manifest, mode, key);
+      const result = await verifyBackup(repository, manifest, mode, key, progress.add)
+        .finally(() => progress.end());
       if (options.json) writeJsonLine(io.stdout, 'verify', { ...result, ok: true });
       else io.stdout.write(`backup ${result.id}: ok (${describeVerify(result)})\n`);
     } catch (error) {

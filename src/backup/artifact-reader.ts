@@ -105,12 +105,11 @@ export async function readPayload(
 }
 
 /**
- * Converts an error from reading a backup into the error to report. Every
- * stage between the store and the file system (decryption, decompression,
- * tar parsing) fails only on bad data, so an error without a system error
- * code from those stages means damage. Errors with such a code (from the
- * store or the file system), srekit's own errors and programming errors
- * pass through unchanged.
+ * Converts an error from reading a backup into the error to report.
+ * Decryption, decompression and tar parsing report bad data with errors that
+ * have no system error code, so such an error counts as damage. Errors with
+ * a system error code (from the store or the file system), srekit's own
+ * errors, TypeError and ReferenceError pass through unchanged.
  */
 export function toBackupError(id: string, error: unknown): unknown {
   if (error instanceof DamagedArtifactError) return damagedError(id, error.message);

@@ -65,6 +65,8 @@ async function readOwner(repository: Repository, key: string): Promise<LockOwner
   }
 }
 
+// NOTE: a lock whose pid now belongs to an unrelated process counts as live,
+// so that backup's leftovers stay until the process ends.
 function isAlive(owner: LockOwner): boolean {
   if (owner.host !== hostname()) return true;
   try {

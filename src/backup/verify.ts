@@ -38,11 +38,12 @@ export interface VerifyResult {
  */
 export async function verifyBackup(
   repository: Repository, manifest: Manifest, mode: VerifyMode, key?: KeyMaterial,
+  onBytes?: (count: number) => void,
 ): Promise<VerifyResult> {
   try {
-    if (mode.kind === 'quick') return await verifyQuick(repository, manifest);
+    if (mode.kind === 'quick') return await verifyQuick(repository, manifest, onBytes);
     const opened = await openBackup(repository.store, manifest, key);
-    if (mode.kind === 'full') return await verifyFull(repository, opened);
+    if (mode.kind === 'full') return await verifyFull(repository, opened, onBytes);
     return await verifySample(repository, opened, mode.percent);
   } catch (error) {
     if (error instanceof UnsafeEntryError) throw damagedError(manifest.id, error.message);
@@ -50,8 +51,10 @@ export async function verifyBackup(
   }
 }
 
-async function verifyQuick(repository: Repository, manifest: Manifest): Promise<VerifyResult> {
-  const tap = new HashTap();
+async function verifyQuick(
+  repository: Repository, manifest: Manifest, onBytes?: (count: number) => void,
+): Promise<VerifyResult> {
+  const tap = new HashTap(onBytes);
   try {
     await pipeline(await repository.store.get(manifest.artifact.key), tap, async (source) => {
       for await (const chunk of source) void chunk;
@@ -71,8 +74,10 @@ async function verifyQuick(repository: Repository, manifest: Manifest): Promise<
   return { id: manifest.id, mode: 'quick', bytesRead: tap.bytes, segmentsChecked: 0 };
 }
 
-async function verifyFull(repository: Repository, opened: OpenedBackup): Promise<VerifyResult> {
-  const payload = await readPayload(repository.store, opened);
+async function verifyFull(
+  repository: Repository, opened: OpenedBackup, onBytes?: (count: number) => void,
+): Promise<VerifyResult> {
+  const payload = await readPayload(repository.store, opened, onBytes);
   try {
     // Verification reads entries without writing them, so setuid bits are no reason to fail.
     await readArchive(payload.tar, opened.files, { allowSetuid: true }, async () => {});
