@@ -6,6 +6,7 @@ import { once } from 'node:events';
 import type { Headers, Pack } from 'tar-stream';
 import { describeFileError } from '../common/files.js';
 import type { FileEntry } from './manifest.js';
+import { zeroModeRecord } from './tar-records.js';
 
 /** A source path that the archive leaves out, and why. */
 export interface SkippedPath {
@@ -179,19 +180,22 @@ async function packFile(
   tree.files.push({ path, type: 'file', size, sha256: hash.digest('hex') });
 }
 
-// NOTE: tar-stream 3.1.7 replaces a mode of 0 with its default (0644 for a
-// file, 0755 for a directory), so a file with mode 000 is restored as 0644.
 function baseHeader(path: string, stats: BigIntStats): Headers & { pax: Record<string, string> } {
   const nanoseconds = stats.mtimeNs % 1_000_000_000n;
   const seconds = stats.mtimeNs / 1_000_000_000n;
+  const mode = Number(stats.mode & 0o7777n);
+  // The ustar mtime field has whole seconds, so the pax record keeps the nanoseconds.
+  const pax: Record<string, string> = { mtime: `${seconds}.${nanoseconds.toString().padStart(9, '0')}` };
+  // tar-stream 3.1.7 writes its default mode (0644 or 0755) in place of 0, so
+  // a vendor pax record keeps mode 000, which /etc/shadow has on Fedora and RHEL.
+  if (mode === 0) pax[zeroModeRecord] = '0';
   return {
     name: path,
-    mode: Number(stats.mode & 0o7777n),
+    mode,
     uid: Number(stats.uid),
     gid: Number(stats.gid),
     mtime: new Date(Number(stats.mtimeMs)),
-    // The ustar mtime field has whole seconds, so the pax record keeps the nanoseconds.
-    pax: { mtime: `${seconds}.${nanoseconds.toString().padStart(9, '0')}` },
+    pax,
   };
 }
 

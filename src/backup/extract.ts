@@ -5,6 +5,7 @@ import type { Readable } from 'node:stream';
 import type { Headers } from 'tar-stream';
 import type { EntryHandler } from './archive-reader.js';
 import { UnsafeEntryError } from './entry-rules.js';
+import { entryMode, paxRecords } from './tar-records.js';
 
 type Kind = 'file' | 'directory' | 'symlink';
 
@@ -145,7 +146,7 @@ async function writeFile(
       await file.chown(header.uid, header.gid);
     }
     // chmod comes after chown, because chown clears the setuid and setgid bits.
-    await file.chmod((header.mode ?? 0o644) & 0o7777);
+    await file.chmod(entryMode(header));
     const mtime = modificationTime(header);
     await file.utimes(mtime, mtime);
   } finally {
@@ -162,7 +163,7 @@ async function applyMetadata(absolute: string, header: Headers, isSymlink: boole
     await lutimes(absolute, mtime, mtime);
     return;
   }
-  await chmod(absolute, (header.mode ?? 0o644) & 0o7777);
+  await chmod(absolute, entryMode(header));
   await utimes(absolute, mtime, mtime);
 }
 
@@ -177,8 +178,7 @@ function modificationTime(header: Headers): number | Date {
 
 /** Returns the pax mtime record, which keeps fractions of a second, as seconds. */
 function paxTime(header: Headers): number | undefined {
-  const pax = (header as Headers & { pax?: Record<string, string> }).pax;
-  const value = pax?.mtime;
+  const value = paxRecords(header).mtime;
   if (value === undefined || !/^-?\d+(\.\d+)?$/.test(value)) return undefined;
   return Number(value);
 }
