@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -248,4 +249,46 @@ test('empty source round-trips', async (t) => {
   const restored = await backupCli(['restore', '--repo', repo, '--to', target]);
   assert.equal(restored.code, 0, restored.err);
   assert.deepEqual(await readdir(target), []);
+});
+
+test('list reports an unreadable manifest', async (t) => {
+  const dir = await tempDir(t);
+  const { repo } = await newRepository(dir);
+  const source = await sourceWithFile(dir);
+  const created = await backupCli(['create', '--source', source, '--repo', repo, '--json']);
+  const { id } = JSON.parse(created.out) as { id: string };
+  await writeFile(join(repo, 'snapshots', '20260101T000000Z-00000000.json'), '{"id": 1}');
+
+  const listed = await backupCli(['list', '--repo', repo, '--json']);
+  assert.equal(listed.code, 1, listed.err);
+  assert.equal((JSON.parse(listed.out) as { id: string }).id, id);
+  assert.match(listed.err, /could not read manifest snapshots\/20260101T000000Z-00000000\.json/);
+});
+
+test('verify modes find a damaged segment', async (t) => {
+  const dir = await tempDir(t);
+  const { repo, keyFile } = await newRepository(dir);
+  const source = join(dir, 'source');
+  await mkdir(source);
+  await writeFile(join(source, 'random.bin'), randomBytes(3_500_000));
+  assert.equal((await backupCli(['create', '--source', source, '--repo', repo,
+    '--key-file', keyFile])).code, 0);
+  const [name] = await readdir(join(repo, 'data'));
+  const artifact = join(repo, 'data', name ?? '');
+  const bytes = await readFile(artifact);
+  // Byte 1.5 MiB lies in the second of four segments.
+  const position = 1.5 * 1024 * 1024;
+  bytes[position] = (bytes[position] ?? 0) ^ 1;
+  await writeFile(artifact, bytes);
+
+  for (const mode of [[], ['--full'], ['--sample', '100']]) {
+    const result = await backupCli(['verify', '--repo', repo, ...mode, '--key-file', keyFile]);
+    assertExit(result, 1, /BACKUP_DAMAGED/);
+  }
+  const sampled = await backupCli(['verify', '--repo', repo, '--sample', '1', '--key-file',
+    keyFile, '--json']);
+  // 1% of four segments rounds up to one, and the last segment is always among them.
+  assert.equal(sampled.code, 0, sampled.err);
+  const record = JSON.parse(sampled.out) as { segmentsChecked: number };
+  assert.equal(record.segmentsChecked, 1);
 });
