@@ -67,8 +67,8 @@ export async function runCreate(options: CreateCommandOptions, context: CommandC
   })).finally(() => progress.end());
   printCreated(io, result, (Date.now() - started) / 1000, options.json === true);
   if (!result.manifest.complete) {
-    io.stderr.write(`warning: backup ${result.manifest.id} lacks ${result.manifest.skipped.length} `
-      + 'source paths, listed above [BACKUP_INCOMPLETE]\n');
+    io.stderr.write(`warning: backup ${result.manifest.id} is incomplete: `
+      + `${result.manifest.skipped.length} source paths were skipped [BACKUP_INCOMPLETE]\n`);
     context.setExitCode(errorCodes.BACKUP_INCOMPLETE.exit);
   }
 }

@@ -48,7 +48,8 @@ export class Extraction {
       await symlink(entry.header.linkname ?? '', absolute);
       this.symlinks.push(entry.path);
       await applyMetadata(absolute, entry.header, true);
-    } else if (entry.expected.size <= smallFileBytes) {
+    } else if ((entry.header.size ?? 0) <= smallFileBytes) {
+      // The tar header's size bounds the bytes the entry streams; the manifest's may not.
       await this.writeInBackground(absolute, entry.header, await readAll(content));
     } else {
       await writeFile(absolute, entry.header, content);
