@@ -137,11 +137,22 @@ test('stack runs, reports, routes alerts and stops', async (t) => {
       assert.equal(payload.status, 'firing');
       assert.deepEqual(payload.alerts?.map((alert) => alert.labels.alertname), [`StackTest_${severity}`]);
     }
+    // The page receiver also notifies the incident webhook, with the same alerts.
+    const incident = await eventually('the incident notification', async () => {
+      const all = await readNotifications(stackLayout(workdir).notificationsFile);
+      return all.find((notification) => notification.receiver === 'incident');
+    });
+    const incidentPayload = incident.payload as {
+      alerts?: Array<{ labels: Record<string, string> }>;
+    };
+    const incidentAlerts = incidentPayload.alerts ?? [];
+    assert.deepEqual(incidentAlerts.map((alert) => alert.labels.alertname), ['StackTest_page']);
     const served = (await (await fetch(`${stack.endpoints.receiver}/notifications`)).json()) as
       Array<{ receiver: string }>;
     // The Watchdog heartbeat arrives at its own receiver all along.
     const bySeverity = served.filter((notification) => notification.receiver !== 'deadmansswitch');
-    assert.deepEqual(bySeverity.map((notification) => notification.receiver).sort(), ['page', 'ticket']);
+    assert.deepEqual(bySeverity.map((notification) => notification.receiver).sort(),
+      ['incident', 'page', 'ticket']);
   });
 
   await t.test('watchdog heartbeat reaches the dead man\'s switch', async () => {

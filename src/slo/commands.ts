@@ -10,6 +10,7 @@ import {
 import { getProfile, profiles, type ProfileName } from './profiles.js';
 import { renderRules } from './rules.js';
 import { defaultRunbookBaseUrl, scaleAlerts } from './scale.js';
+import { registerRoutingOutput } from './routing-command.js';
 import { registerSpecCommands } from './spec-commands.js';
 
 interface GenerateOptions {
@@ -41,6 +42,7 @@ export const registerSloCommands: RegisterCommands = (program, context) => {
   registerGenerate(slo, context);
   registerAlerts(slo, context);
   registerSpecCommands(slo, context);
+  registerRoutingOutput(slo, context);
 };
 
 function registerGenerate(slo: Command, context: CommandContext): void {

@@ -30,3 +30,13 @@ export { readReloadState, reloadServers } from './monitoring-reload.js';
 export type { MonitoringServer, ReloadResult, ReloadState } from './monitoring-reload.js';
 export { findMonitoringTools } from './monitoring-tools.js';
 export type { MonitoringTools } from './monitoring-tools.js';
+export { checkInhibitions } from './inhibition-check.js';
+export { policyAlertLabels, policySeriesLabels } from './inhibition-labels.js';
+export type { AlertLabelSet } from './inhibition-labels.js';
+export { inhibitRules } from './inhibitions.js';
+export { alertReceivers, defaultWebhookBaseUrl, routing, webhookPaths } from './routing.js';
+export type { AlertmanagerConfig, AlertReceiver, WebhookPath } from './routing.js';
+export {
+  committedAlertmanagerPath, renderAlertmanagerConfig, renderAlertmanagerFile,
+} from './routing-file.js';
+export type { RenderAlertmanagerOptions } from './routing-file.js';

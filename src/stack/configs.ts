@@ -3,7 +3,7 @@ import { dirname, relative } from 'node:path';
 import { isMap, isSeq, parseDocument, type Document } from 'yaml';
 import { SrekitError } from '../common/errors.js';
 import {
-  formatDuration, renderRules, type NotificationTiming, type Profile,
+  formatDuration, renderAlertmanagerFile, renderRules, type Profile,
 } from '../slo/index.js';
 import { sources, type StackLayout } from './layout.js';
 import { stackHost, type StackPorts } from './ports.js';
@@ -79,40 +79,19 @@ function renderPrometheusConfig(
   }
 }
 
+/**
+ * Replaces the committed alertmanager.yml in `config` with the routing that
+ * src/slo renders for `profile`, every webhook pointing at the stack's alert
+ * receiver. Rendering it again, rather than patching the committed file,
+ * keeps the timings and comments true for the profile.
+ */
 function renderAlertmanagerConfig(config: Document, profile: Profile, receiverUrl: string): void {
-  const receivers = config.get('receivers');
-  if (!isSeq(receivers)) throw invalidSource(sources.alertmanagerConfig, 'receivers is not a list');
-  for (const receiver of receivers.items) {
-    if (!isMap(receiver)) continue;
-    const name = String(receiver.get('name'));
-    receiver.set('webhook_configs', config.createNode([
-      { url: `${receiverUrl}/${name}`, send_resolved: true },
-    ]));
-  }
-
-  // Each route takes the timing of the severity its receiver stands for,
-  // including the root route, whose receiver catches unknown severities.
-  // The dead man's switch takes the heartbeat timing.
-  const root = config.get('route');
-  if (!isMap(root)) throw invalidSource(sources.alertmanagerConfig, 'route is not a mapping');
-  const routes = root.get('routes');
-  const children = isSeq(routes) ? routes.items.filter(isMap) : [];
-  for (const route of [root, ...children]) {
-    const receiver = String(route.get('receiver'));
-    const timing = timingOf(profile, receiver);
-    if (!timing) continue;
-    route.set('group_wait', formatDuration(timing.groupWait));
-    route.set('group_interval', formatDuration(timing.groupInterval));
-    route.set('repeat_interval', formatDuration(timing.repeatInterval));
-  }
-}
-
-function timingOf(profile: Profile, receiver: string): NotificationTiming | undefined {
-  if (receiver === 'page' || receiver === 'warn' || receiver === 'ticket') {
-    return profile.notifications[receiver];
-  }
-  if (receiver === 'deadmansswitch') return profile.heartbeat;
-  return undefined;
+  const rendered = parseDocument(renderAlertmanagerFile(profile, {
+    webhookBaseUrl: receiverUrl,
+    command: 'srekit stack up',
+  }));
+  config.commentBefore = rendered.commentBefore;
+  config.contents = rendered.contents;
 }
 
 async function loadYaml(path: string): Promise<Document> {

@@ -56,6 +56,19 @@ test('receiver records a page and lists it', async () => {
   });
 });
 
+test('receiver records every webhook path', async () => {
+  await withReceiver(async (receiver) => {
+    const paths = ['page', 'incident', 'warn', 'ticket', 'deadmansswitch'];
+    for (const path of paths) {
+      const response = await post(`${receiver.url}/${path}`, JSON.stringify({ receiver: path }));
+      assert.equal(response.status, 200, `POST /${path}`);
+    }
+    const listed = (await (await fetch(`${receiver.url}/notifications`)).json()) as ReceivedNotification[];
+    assert.deepEqual(listed.map((notification) => notification.receiver), paths);
+    assert.deepEqual(listed.map((notification) => notification.payload.receiver), paths);
+  });
+});
+
 test('receiver lists nothing before the first delivery', async () => {
   await withReceiver(async (receiver) => {
     const response = await fetch(`${receiver.url}/notifications`);

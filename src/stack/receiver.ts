@@ -6,16 +6,19 @@ import { SrekitError, isSystemError } from '../common/errors.js';
 import { describeFileError, isPathError } from '../common/files.js';
 import type { Logger } from '../common/logger.js';
 import { formatHostPort } from '../common/process.js';
+import { webhookPaths, type WebhookPath } from '../slo/index.js';
 
 /**
- * The webhook paths the receiver accepts, one per Alertmanager receiver:
- * the severities and the dead man's switch that the Watchdog heartbeat goes to.
+ * The webhook paths the receiver accepts: one per Alertmanager receiver (the
+ * severities and the dead man's switch that the Watchdog heartbeat goes to),
+ * and `incident`, which the page receiver also notifies.
  */
-export const receiverNames = ['page', 'warn', 'ticket', 'deadmansswitch'] as const;
+export const receiverNames: readonly WebhookPath[] = webhookPaths;
 
 /** One webhook delivery, as stored in the notifications file and served on /notifications. */
 export interface ReceivedNotification {
-  receiver: (typeof receiverNames)[number];
+  /** The webhook path the delivery came to, without its slash. */
+  receiver: WebhookPath;
   /** ISO 8601 time at which the receiver got the request. */
   receivedAt: string;
   /** The Alertmanager webhook body, unchanged. */
@@ -51,8 +54,8 @@ class HttpError extends Error {
 
 /**
  * Starts the alert receiver: an HTTP server that records Alertmanager
- * webhook deliveries on /page, /warn, /ticket and /deadmansswitch, and
- * returns them all on GET /notifications.
+ * webhook deliveries on /page, /incident, /warn, /ticket and
+ * /deadmansswitch, and returns them all on GET /notifications.
  */
 export async function startReceiver(options: ReceiverOptions): Promise<RunningReceiver> {
   try {
