@@ -4,6 +4,7 @@ import { buffer } from 'node:stream/consumers';
 import { SrekitError } from '../common/errors.js';
 import { DirectoryStore } from './directory-store.js';
 import { manifestSchema, type Manifest } from './manifest.js';
+import { S3Store } from './s3-store.js';
 import type { Store } from './store.js';
 
 /** The object that marks a store as a srekit backup repository. */
@@ -89,12 +90,17 @@ export function newBackupId(time: Date): string {
   return `${stamp}-${randomBytes(4).toString('hex')}`;
 }
 
+/** Returns the store at `location`: an `s3://bucket/prefix` URL or a directory path. */
+export function storeFor(location: string): Store {
+  return location.startsWith('s3://') ? new S3Store(location) : new DirectoryStore(location);
+}
+
 /**
- * Opens the repository in directory `path`, failing with exit code 10 when
- * the directory or its config.json is missing.
+ * Opens the repository at `path`, a directory or an `s3://` URL, failing
+ * with exit code 10 when the directory, bucket or config.json is missing.
  */
 export async function openRepository(path: string): Promise<Repository> {
-  const store = new DirectoryStore(path);
+  const store = storeFor(path);
   if (!(await store.exists()) || (await store.stat(configKey)) === undefined) {
     throw new SrekitError('BACKUP_NO_REPOSITORY', `no backup repository at ${store.location}`, {
       hint: `create one with \`srekit backup init --repo ${path}\``,
@@ -103,9 +109,12 @@ export async function openRepository(path: string): Promise<Repository> {
   return new Repository(store);
 }
 
-/** Creates a repository in directory `path`, which may exist but must not be a repository yet. */
+/**
+ * Creates a repository at `path`, a directory that may exist or an `s3://`
+ * URL of an existing bucket, which must not hold a repository yet.
+ */
 export async function initRepository(path: string): Promise<Repository> {
-  const store = new DirectoryStore(path);
+  const store = storeFor(path);
   if ((await store.exists()) && (await store.stat(configKey)) !== undefined) {
     throw new SrekitError('INVALID_INPUT', `${store.location} is already a backup repository`);
   }
