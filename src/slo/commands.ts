@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import type { CommandContext, RegisterCommands } from '../common/command.js';
 import { SrekitError } from '../common/errors.js';
 import { writeJsonLine } from '../common/io.js';
+import { registerDashboardOutput } from './dashboard-command.js';
 import { formatDuration } from './duration.js';
 import {
   assertRulesFileCurrent, committedRulesPath, displayPath, writeRulesFile, type GenerateCommands,
@@ -43,6 +44,7 @@ export const registerSloCommands: RegisterCommands = (program, context) => {
   registerAlerts(slo, context);
   registerSpecCommands(slo, context);
   registerRoutingOutput(slo, context);
+  registerDashboardOutput(slo, context);
 };
 
 function registerGenerate(slo: Command, context: CommandContext): void {
