@@ -1,7 +1,10 @@
-import { waitForNotification } from './notifications.js';
+import { sleep } from '../common/interrupt.js';
+import { waitForAlertmanager } from './alertmanager.js';
+import type { AbsenceCheck, AlertmanagerCheck, NotificationCheck } from './checks.js';
+import { fetchNotifications, notificationMatches, waitForNotification } from './notifications.js';
 import { queryValues, waitUntil } from './prometheus.js';
 import type { CheckResult, GamedayReport } from './report.js';
-import type { CheckSpec, GamedayStack, Scenario } from './scenarios.js';
+import type { GamedayStack, Scenario } from './scenarios.js';
 import { TrafficDriver } from './traffic.js';
 
 /** Seconds between progress lines while a check waits. */
@@ -11,6 +14,12 @@ const heartbeatSeconds = 10;
 export type GamedayEvent =
   | { type: 'progress'; message: string }
   | { type: 'check'; result: CheckResult };
+
+/** When the traffic started and when each scenario acted, by scenario id. */
+interface Timeline {
+  trafficStartedAt: Date;
+  actedAt: Map<string, Date>;
+}
 
 /** The inputs of {@link runScenarios}. */
 export interface ScenarioRun {
@@ -28,8 +37,8 @@ export interface ScenarioRun {
 
 /**
  * Drives traffic against a running stack and runs each scenario in turn:
- * act, then wait for every notification it must cause. Returns the report;
- * the caller owns the stack and stops it.
+ * act, then wait for every outcome it must cause. Returns the report; the
+ * caller owns the stack and stops it.
  */
 export async function runScenarios(run: ScenarioRun): Promise<GamedayReport> {
   const startedAt = new Date();
@@ -37,11 +46,12 @@ export async function runScenarios(run: ScenarioRun): Promise<GamedayReport> {
   const checks: CheckResult[] = [];
   let error: string | undefined;
   traffic.start();
+  const timeline: Timeline = { trafficStartedAt: new Date(), actedAt: new Map() };
   try {
     await warmUp(run);
     for (const scenario of run.scenarios) {
       run.signal?.throwIfAborted();
-      checks.push(...(await runScenario(run, scenario)));
+      checks.push(...(await runScenario(run, scenario, timeline)));
     }
   } catch (caught) {
     error = caught instanceof Error ? caught.message : String(caught);
@@ -52,6 +62,7 @@ export async function runScenarios(run: ScenarioRun): Promise<GamedayReport> {
     startedAt,
     finishedAt: new Date(),
     profile: run.profile,
+    scenarios: run.scenarios.map(({ id, title }) => ({ id, title })),
     checks,
     traffic: traffic.snapshot(),
     ...(error === undefined ? {} : { error }),
@@ -76,19 +87,37 @@ async function warmUp(run: ScenarioRun): Promise<void> {
   }
 }
 
-async function runScenario(run: ScenarioRun, scenario: Scenario): Promise<CheckResult[]> {
+async function runScenario(
+  run: ScenarioRun,
+  scenario: Scenario,
+  timeline: Timeline,
+): Promise<CheckResult[]> {
   run.onEvent({ type: 'progress', message: `scenario ${scenario.id}: ${scenario.title}` });
   const actedAt = new Date();
+  timeline.actedAt.set(scenario.id, actedAt);
   await scenario.act(run.stack);
-  return Promise.all(scenario.checks.map((check) => runCheck(run, scenario, check, actedAt)));
+  const checks = scenario.checks({
+    trafficSeconds: (actedAt.getTime() - timeline.trafficStartedAt.getTime()) / 1000,
+    requestsPerSecond: run.requestsPerSecond,
+  });
+  const timed = checks.filter((check) => check.kind !== 'absence');
+  const results = await Promise.all(timed.map((check) => runCheck(run, scenario, check, actedAt)));
+  for (const check of checks) {
+    if (check.kind === 'absence') results.push(await runAbsenceCheck(run, scenario, check, timeline));
+  }
+  return results;
 }
 
 async function runCheck(
   run: ScenarioRun,
   scenario: Scenario,
-  check: CheckSpec,
+  check: NotificationCheck | AlertmanagerCheck,
   actedAt: Date,
 ): Promise<CheckResult> {
+  if (!Number.isFinite(check.expectedMaxSeconds)) {
+    throw new Error(`check "${check.name}" of scenario ${scenario.id} can never pass: the `
+      + 'fault never brings its alert over the threshold');
+  }
   // Wait well past the bound, so a slow run shows how slow it was instead of "not seen".
   const waitSeconds = Math.max(2 * check.expectedMaxSeconds, check.expectedMaxSeconds + 30);
   run.onEvent({
@@ -99,21 +128,57 @@ async function runCheck(
     const waited = ((Date.now() - actedAt.getTime()) / 1000).toFixed(0);
     run.onEvent({ type: 'progress', message: `still waiting for ${check.name}: ${waited} s` });
   }, heartbeatSeconds * 1000);
-  const arrivedAt = await waitForNotification(
-    run.stack.endpoints.receiver,
-    check.match,
-    actedAt,
-    new Date(actedAt.getTime() + waitSeconds * 1000),
-    run.signal,
+  const deadline = new Date(actedAt.getTime() + waitSeconds * 1000);
+  const { endpoints } = run.stack;
+  const arrivedAt = await (check.kind === 'notification'
+    ? waitForNotification(endpoints.receiver, check.match, actedAt, deadline, run.signal)
+    : waitForAlertmanager(endpoints.alertmanager, check.match, deadline, run.signal)
   ).finally(() => clearInterval(heartbeat));
   const observedSeconds = arrivedAt && (arrivedAt.getTime() - actedAt.getTime()) / 1000;
-  const result: CheckResult = {
+  return emitResult(run, {
     scenario: scenario.id,
     name: check.name,
     expectedMaxSeconds: check.expectedMaxSeconds,
     observedSeconds,
     passed: observedSeconds !== undefined && observedSeconds <= check.expectedMaxSeconds,
-  };
+  });
+}
+
+// Looks once, after the settle time, for a notification that must not have
+// arrived since the act of an earlier scenario.
+async function runAbsenceCheck(
+  run: ScenarioRun,
+  scenario: Scenario,
+  check: AbsenceCheck,
+  timeline: Timeline,
+): Promise<CheckResult> {
+  const since = timeline.actedAt.get(check.since);
+  if (since === undefined) {
+    throw new Error(`check "${check.name}" of scenario ${scenario.id} looks back to scenario `
+      + `${check.since}, which has not run before it`);
+  }
+  run.onEvent({
+    type: 'progress',
+    message: `checking "${check.name}" since scenario ${check.since}, `
+      + `in ${check.settleSeconds} s`,
+  });
+  await sleep(check.settleSeconds * 1000, run.signal);
+  const found = (await fetchNotifications(run.stack.endpoints.receiver)).find(
+    (notification) => new Date(notification.receivedAt) >= since
+      && notificationMatches(notification, check.match),
+  );
+  const observedSeconds = found
+    && (new Date(found.receivedAt).getTime() - since.getTime()) / 1000;
+  return emitResult(run, {
+    scenario: scenario.id,
+    name: check.name,
+    expectedMaxSeconds: undefined,
+    observedSeconds,
+    passed: found === undefined,
+  });
+}
+
+function emitResult(run: ScenarioRun, result: CheckResult): CheckResult {
   run.onEvent({ type: 'check', result });
   return result;
 }

@@ -12,7 +12,9 @@ import type { GamedayEvent } from './gameday.js';
 import { formatTable, renderMarkdown, reportPassed, type GamedayReport } from './report.js';
 import { runGameday } from './run.js';
 
-export { runGameday, scenarioAlerts } from './run.js';
+export { scenarioAlerts } from './alerts.js';
+export type { ScenarioAlerts } from './alerts.js';
+export { loadScenarioAlerts, runGameday } from './run.js';
 export type { GamedayOptions } from './run.js';
 export { reportPassed, renderMarkdown } from './report.js';
 export type { CheckResult, GamedayReport } from './report.js';
@@ -43,7 +45,8 @@ export const registerGamedayCommands: RegisterCommands = (program: Command, cont
     .option('--report <file>', 'Markdown report to write, or - for stdout', 'gameday-report.md')
     .addOption(new Option('--profile <name>', 'timings to run with; gameday compresses time')
       .choices(['gameday', 'production']).default('gameday'))
-    .option('--rate <n>', 'steady traffic in requests per second, 1 to 1000', parseRate, 20)
+    .option('--rate <n>', 'steady traffic in requests per second, up to 1000; the fast-burn '
+      + 'scenario needs at least 50 with the gameday profile', parseRate, 50)
     .option('--base-port <port>', 'first of six consecutive loopback ports', parsePort,
       defaultBasePort)
     .option('--keep-stack', 'leave the stack running afterwards')
@@ -51,8 +54,13 @@ export const registerGamedayCommands: RegisterCommands = (program: Command, cont
     .addHelpText('after', `
 Scenarios, in order:
   a  node-exporter stops: InstanceDown must reach the page receiver
-  b  30% of requests fail: HighErrorRatio must reach the page receiver
-  c  both recover: both resolved notifications must arrive
+  b  3.5% of requests fail: the fast SLO burn must reach the page receiver
+  c  30% fail: Alertmanager must list HighErrorRatio as inhibited by the burn
+  d  3.5% fail again: HighErrorRatio must resolve at Alertmanager, inhibited
+  e  all recover: InstanceDown and the burn resolve at the page receiver, and
+     HighErrorRatio has not paged since c
+  f  requests take 750 ms longer: HighLatencyP95 must reach the warn receiver
+  g  the latency recovers: HighLatencyP95 must resolve at the warn receiver
 
 Examples:
   srekit gameday
@@ -96,10 +104,14 @@ function printEvent(io: Io, event: GamedayEvent, json: boolean, started: number)
     return;
   }
   const { result } = event;
-  const observed = result.observedSeconds === undefined
-    ? 'not seen'
-    : `${result.observedSeconds.toFixed(1)} s`;
-  io.stderr.write(`${elapsed} ${result.passed ? 'pass' : 'FAIL'}: ${result.name} after ${observed}\n`);
+  const verdict = result.passed ? 'pass' : 'FAIL';
+  const seconds = result.observedSeconds?.toFixed(1);
+  let outcome = seconds === undefined ? 'not seen' : `after ${seconds} s`;
+  // A check that expects no notification passes when none was seen.
+  if (result.expectedMaxSeconds === undefined) {
+    outcome = seconds === undefined ? 'none seen' : `one arrived after ${seconds} s`;
+  }
+  io.stderr.write(`${elapsed} ${verdict}: ${result.name}: ${outcome}\n`);
 }
 
 async function writeReport(io: Io, report: GamedayReport, options: GamedayCommandOptions) {

@@ -15,6 +15,8 @@ export interface NotificationMatch {
   receiver: string;
   alertname: string;
   status: 'firing' | 'resolved';
+  /** Further labels the alert must carry, such as the `tier` of an SLO burn. */
+  labels?: Record<string, string>;
 }
 
 /** Fetches every notification the local receiver has recorded so far. */
@@ -34,9 +36,9 @@ export function notificationMatches(
   match: NotificationMatch,
 ): boolean {
   if (notification.receiver !== match.receiver) return false;
-  return (notification.payload.alerts ?? []).some(
-    (alert) => alert.labels?.alertname === match.alertname && alert.status === match.status,
-  );
+  const wanted = { ...match.labels, alertname: match.alertname };
+  return (notification.payload.alerts ?? []).some((alert) => alert.status === match.status
+    && Object.entries(wanted).every(([name, value]) => alert.labels?.[name] === value));
 }
 
 /**

@@ -5,8 +5,12 @@ export interface CheckResult {
   scenario: string;
   /** The checked outcome, e.g. "InstanceDown firing at the page receiver". */
   name: string;
-  expectedMaxSeconds: number;
-  /** Undefined when the notification did not arrive before the deadline. */
+  /** The bound, or undefined for a check that expects no notification at all. */
+  expectedMaxSeconds: number | undefined;
+  /**
+   * When the outcome was seen. Undefined when it was not seen before the
+   * deadline, or when a check that expects no notification saw none.
+   */
   observedSeconds: number | undefined;
   passed: boolean;
 }
@@ -16,6 +20,8 @@ export interface GamedayReport {
   startedAt: Date;
   finishedAt: Date;
   profile: { name: string; scrapeInterval: number; evaluationInterval: number };
+  /** The scenarios in the order they were to run, including any the run did not reach. */
+  scenarios: Array<{ id: string; title: string }>;
   checks: CheckResult[];
   traffic: TrafficStats;
   /** Set when the game day stopped early, for example because the stack failed to start. */
@@ -33,13 +39,18 @@ function formatSeconds(seconds: number | undefined): string {
 }
 
 function checkRows(report: GamedayReport): string[][] {
-  return report.checks.map((check) => [
-    check.scenario,
-    check.name,
-    `≤ ${formatSeconds(check.expectedMaxSeconds)}`,
-    formatSeconds(check.observedSeconds),
-    check.passed ? 'pass' : 'FAIL',
-  ]);
+  return report.checks.map((check) => {
+    const expectsNone = check.expectedMaxSeconds === undefined;
+    return [
+      check.scenario,
+      check.name,
+      expectsNone ? 'none' : `≤ ${formatSeconds(check.expectedMaxSeconds)}`,
+      expectsNone && check.observedSeconds === undefined
+        ? 'none'
+        : formatSeconds(check.observedSeconds),
+      check.passed ? 'pass' : 'FAIL',
+    ];
+  });
 }
 
 const headings = ['scenario', 'check', 'expected', 'observed', 'result'];
@@ -79,14 +90,23 @@ export function renderMarkdown(report: GamedayReport): string {
   if (report.error) lines.push(`- Stopped early: ${report.error}`);
   lines.push(
     '',
+    '## Scenarios',
+    '',
+    ...report.scenarios.map((scenario) => `- ${scenario.id}: ${scenario.title}`),
+    '',
+    '## Checks',
+    '',
     '| scenario | check | expected | observed | result |',
     '|---|---|---|---|---|',
     ...checkRows(report).map((row) => `| ${row.join(' | ')} |`),
     '',
     'Times run from the moment the fault was injected (or removed) to the arrival of',
-    "the notification at the local receiver. The expected figure is the worst case from the profile's",
-    'scrape and evaluation intervals, the rule\'s `for` and window, and Alertmanager\'s',
-    'group timings, plus a fixed allowance for delivery.',
+    'the notification at the local receiver, or to the moment Alertmanager showed the',
+    "alert in the checked state. The expected figure is the worst case from the profile's",
+    'scrape and evaluation intervals, the rule\'s `for` and windows, the traffic before',
+    'the fault, and Alertmanager\'s group timings, plus a fixed allowance for delivery.',
+    'A check with the expected figure "none" passes when no such notification arrived',
+    'from the act of the scenario it names until the end of its own scenario.',
     '',
   );
   return lines.join('\n');

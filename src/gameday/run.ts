@@ -1,10 +1,10 @@
 import { SrekitError } from '../common/errors.js';
-import { routeTiming, scaleAlerts, type Profile, type ScaledAlert } from '../slo/index.js';
+import { committedSpecsDir, getProfile, loadSpecsDir } from '../slo/index.js';
 import { startStack, type Stack, type StackPorts } from '../stack/index.js';
-import type { AlertTiming } from './expectations.js';
+import { scenarioAlerts, type ScenarioAlerts } from './alerts.js';
 import { runScenarios, type GamedayEvent } from './gameday.js';
 import type { GamedayReport } from './report.js';
-import { buildScenarios, injectedErrorShare, type ScenarioAlerts } from './scenarios.js';
+import { buildScenarios, minRequestsPerSecond, type GamedayStack } from './scenarios.js';
 
 /** Options of {@link runGameday}. */
 export interface GamedayOptions {
@@ -22,11 +22,14 @@ export interface GamedayOptions {
 
 /**
  * Starts the local stack, runs every scenario against it and stops it again
- * (unless `keepStack`). A stack that fails to start throws; a failure after
- * that is recorded in the report, so the report is always written.
+ * (unless `keepStack`). Invalid options and a stack that fails to start
+ * throw before any scenario runs. A failure after that is recorded in the
+ * report, so the report is always written.
  */
 export async function runGameday(options: GamedayOptions): Promise<GamedayReport> {
   const progress = (message: string) => options.onEvent({ type: 'progress', message });
+  const alerts = await loadScenarioAlerts(options.profile);
+  assertRate(options.requestsPerSecond, alerts, options.profile);
   const stack = await startStack({
     workdir: options.workdir,
     profile: options.profile,
@@ -37,7 +40,7 @@ export async function runGameday(options: GamedayOptions): Promise<GamedayReport
   try {
     return await runScenarios({
       stack: gamedayStack(stack),
-      scenarios: buildScenarios(scenarioAlerts(stack.profile)),
+      scenarios: buildScenarios(alerts),
       profile: stack.profile,
       requestsPerSecond: options.requestsPerSecond,
       warmUpTimeoutSeconds: 60,
@@ -55,48 +58,27 @@ export async function runGameday(options: GamedayOptions): Promise<GamedayReport
   }
 }
 
-function gamedayStack(stack: Stack) {
+/**
+ * Returns the alerts the scenarios wait for in the profile called `name`,
+ * with the SLO from the committed specs that the stack renders as well.
+ */
+export async function loadScenarioAlerts(name: string): Promise<ScenarioAlerts> {
+  return scenarioAlerts(getProfile(name), await loadSpecsDir(committedSpecsDir));
+}
+
+function assertRate(requestsPerSecond: number, alerts: ScenarioAlerts, profile: string): void {
+  const minimum = minRequestsPerSecond(alerts);
+  if (requestsPerSecond >= minimum) return;
+  throw new SrekitError('INVALID_INPUT', `invalid rate ${requestsPerSecond}: the fast-burn `
+    + `scenario needs at least ${minimum} requests per second with the ${profile} profile, `
+    + 'because the service fails requests at random and fewer of them let the short window '
+    + 'dip under the burn threshold', { hint: `pass --rate ${minimum} or more` });
+}
+
+function gamedayStack(stack: Stack): GamedayStack {
   return {
     endpoints: stack.endpoints,
     stopComponent: (name: 'node-exporter') => stack.stopComponent(name),
     startComponent: (name: 'node-exporter') => stack.startComponent(name),
   };
-}
-
-/** Returns the alerts the scenarios wait for, with their timings in `profile`. */
-export function scenarioAlerts(profile: Profile): ScenarioAlerts {
-  const alerts = scaleAlerts(profile);
-  return {
-    instanceDown: { alertname: 'InstanceDown', timing: timingOf(find(alerts, 'InstanceDown'), profile) },
-    errorRatio: { alertname: 'HighErrorRatio', timing: timingOf(find(alerts, 'HighErrorRatio'), profile) },
-  };
-}
-
-function find(alerts: ScaledAlert[], name: string): ScaledAlert {
-  const alert = alerts.find((candidate) => candidate.name === name);
-  if (!alert) {
-    throw new SrekitError('CHECK_FAILED', `the alert policy has no alert named ${name}, `
-      + 'which the game day scenarios wait for');
-  }
-  return alert;
-}
-
-function timingOf(alert: ScaledAlert, profile: Profile): AlertTiming {
-  const route = routeTiming(profile, alert.severity);
-  const timing: AlertTiming = {
-    scrapeInterval: profile.scrapeInterval,
-    evaluationInterval: profile.evaluationInterval,
-    forDuration: alert.for,
-    keepFiringFor: alert.keepFiringFor,
-    groupWait: route.groupWait,
-    groupInterval: route.groupInterval,
-  };
-  if (alert.ratio) {
-    timing.ratio = {
-      window: alert.ratio.window,
-      threshold: alert.ratio.threshold,
-      faultShare: injectedErrorShare,
-    };
-  }
-  return timing;
 }

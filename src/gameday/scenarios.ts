@@ -1,84 +1,220 @@
-import { maxSecondsToDetect, maxSecondsToResolve, type AlertTiming } from './expectations.js';
+import { SrekitError } from '../common/errors.js';
+import type { ScenarioAlerts } from './alerts.js';
+import {
+  burnFiring, burnResolved, firing, inhibited, neverFiring, resolved, resolvedAtAlertmanager,
+  type CheckSpec,
+} from './checks.js';
+import {
+  noiseDeviations, quantileCondition,
+  type AlertTiming, type BurnAlertTiming, type ShareCondition,
+} from './expectations.js';
 import { clearFaults, setFaults } from './faults.js';
-import type { NotificationMatch } from './notifications.js';
+import { trafficRoutes } from './traffic.js';
+
+export type { CheckSpec } from './checks.js';
 
 /** The parts of the local stack that the scenarios act on. */
 export interface GamedayStack {
-  endpoints: { service: string; serviceAdmin: string; prometheus: string; receiver: string };
+  endpoints: {
+    service: string;
+    serviceAdmin: string;
+    prometheus: string;
+    alertmanager: string;
+    receiver: string;
+  };
   stopComponent(name: 'node-exporter'): Promise<void>;
   startComponent(name: 'node-exporter'): Promise<void>;
 }
 
-/** One expected notification and the longest it may take to arrive. */
-export interface CheckSpec {
-  name: string;
-  match: NotificationMatch;
-  expectedMaxSeconds: number;
+/** The state of the run, when a scenario acts, that its expected times depend on. */
+export interface ScenarioContext {
+  /** Seconds of steady traffic before the act. */
+  trafficSeconds: number;
+  requestsPerSecond: number;
 }
 
-/** A fault or a fix, followed by the notifications it must cause. */
+/** A fault or a fix, followed by the outcomes it must cause. */
 export interface Scenario {
   id: string;
   title: string;
   act(stack: GamedayStack): Promise<void>;
-  checks: CheckSpec[];
+  checks(context: ScenarioContext): CheckSpec[];
 }
 
-/** The alerts the scenarios expect, by rule name, with their timings for the profile. */
-export interface ScenarioAlerts {
-  instanceDown: { alertname: string; timing: AlertTiming };
-  errorRatio: { alertname: string; timing: AlertTiming };
-}
-
-/** The share of requests the error scenario fails. */
-export const injectedErrorShare = 0.3;
-
-function firing(alertname: string, timing: AlertTiming): CheckSpec {
-  return {
-    name: `${alertname} firing at the page receiver`,
-    match: { receiver: 'page', alertname, status: 'firing' },
-    expectedMaxSeconds: maxSecondsToDetect(timing),
-  };
-}
-
-function resolved(alertname: string, timing: AlertTiming): CheckSpec {
-  return {
-    name: `${alertname} resolved at the page receiver`,
-    match: { receiver: 'page', alertname, status: 'resolved' },
-    expectedMaxSeconds: maxSecondsToResolve(timing),
-  };
-}
+/** The share of requests that fail during the outage. */
+export const outageErrorShare = 0.3;
 
 /**
- * Builds the scenarios in the order they run: the host exporter stops, then
- * a share of requests fails while it is still down, then both recover.
+ * The share of requests that fail during the fast burn and the mitigation.
+ * It lies between the fast tier's threshold (1.44% for 99.9%) and
+ * HighErrorRatio's 5%, with room on both sides, because the service fails
+ * each request at random. At 50 requests a second the 15 s short window of
+ * the gameday profile contains about 26 failures, 3 standard deviations
+ * above the 11 that the threshold needs.
+ */
+export const fastBurnErrorShare = 0.035;
+
+/**
+ * Returns the lowest traffic rate, in requests per second, at which the
+ * fast-burn scenario is reliable. The service fails each request at random
+ * with the fast-burn share f, so the failures in the short window of N
+ * requests vary by about √(N·f). Their expected count must stay 3 standard
+ * deviations (k = {@link noiseDeviations}) above the N·θ that the burn
+ * threshold θ needs: N·(f − θ) ≥ k·√(N·f), so N ≥ k²·f / (f − θ)².
+ */
+export function minRequestsPerSecond(alerts: ScenarioAlerts): number {
+  const { threshold, shortWindow } = alerts.burn.burn;
+  const requests = (noiseDeviations ** 2 * fastBurnErrorShare)
+    / (fastBurnErrorShare - threshold) ** 2;
+  return Math.ceil(requests / shortWindow);
+}
+
+/** The latency the latency scenario adds to every request, as a multiple of the threshold. */
+const latencyFactor = 1.5;
+
+/**
+ * Builds the scenarios in the order they run. Throws CHECK_FAILED when the
+ * fast-burn share no longer lies between the burn threshold and the
+ * HighErrorRatio threshold, because then the scenario would test nothing.
+ *
+ * The order follows from the inhibit rules of Alertmanager: the paging SLO
+ * burn inhibits HighErrorRatio of the same service, and any page of a
+ * service inhibits its warnings.
+ *
+ * - b burns the budget at 3.5%, so only the SLO burn can page.
+ * - c raises the errors to 30%. HighErrorRatio fires in Prometheus, but the
+ *   burn page still fires, so Alertmanager must list it as inhibited.
+ * - d mitigates to 3.5%. HighErrorRatio's window falls under 5% while the
+ *   burn page still fires, so it resolves without a page. Clearing every
+ *   error at once instead would reset the burn alert first, because its
+ *   short window is half as long as HighErrorRatio's window, and
+ *   HighErrorRatio would then page for the seconds it still fires.
+ * - e fixes the errors, and the check that HighErrorRatio never paged runs
+ *   after the burn page resolved, when an inhibition that ended too early
+ *   would have let it through.
+ * - f and g slow the service down only after the burn page resolved,
+ *   because a page of the service inhibits the latency warning.
  */
 export function buildScenarios(alerts: ScenarioAlerts): Scenario[] {
-  const { instanceDown, errorRatio } = alerts;
+  assertFastBurnShare(alerts);
   return [
     {
       id: 'a',
       title: 'node-exporter stops',
       act: (stack) => stack.stopComponent('node-exporter'),
-      checks: [firing(instanceDown.alertname, instanceDown.timing)],
+      checks: () => [firing(alerts.instanceDown, alerts.instanceDown.timing)],
     },
+    ...errorScenarios(alerts),
+    ...latencyScenarios(alerts),
+  ];
+}
+
+function assertFastBurnShare(alerts: ScenarioAlerts): void {
+  const burnThreshold = alerts.burn.burn.threshold;
+  const ratioThreshold = alerts.errorRatio.threshold;
+  if (burnThreshold < fastBurnErrorShare && fastBurnErrorShare < ratioThreshold) return;
+  throw new SrekitError('CHECK_FAILED', `the fast-burn scenario fails ${percent(fastBurnErrorShare)} `
+    + `of requests, which must lie between the burn threshold ${percent(burnThreshold)} and the `
+    + `HighErrorRatio threshold ${percent(ratioThreshold)}`, {
+    hint: 'change fastBurnErrorShare in src/gameday/scenarios.ts to fit the SLO spec and the policy',
+  });
+}
+
+function percent(share: number): string {
+  return `${Number((share * 100).toPrecision(6))}%`;
+}
+
+function errorScenarios(alerts: ScenarioAlerts): Scenario[] {
+  const { instanceDown, errorRatio, burn } = alerts;
+  const burnTiming = (context: ScenarioContext, faultShare: number): BurnAlertTiming => ({
+    ...burn.timing,
+    burn: {
+      ...burn.burn,
+      faultShare,
+      history: context.trafficSeconds,
+      requestsPerSecond: context.requestsPerSecond,
+      uncounted: trafficRoutes.length,
+    },
+  });
+  const ratioTiming = (
+    context: ScenarioContext,
+    faultShare: number,
+    extra: Partial<ShareCondition> = {},
+  ): AlertTiming => ({
+    ...errorRatio.timing,
+    ratio: {
+      window: errorRatio.window,
+      threshold: errorRatio.threshold,
+      faultShare,
+      random: { requestsPerSecond: context.requestsPerSecond, uncounted: trafficRoutes.length },
+      ...extra,
+    },
+  });
+  return [
     {
       id: 'b',
-      title: `${injectedErrorShare * 100}% of requests fail with 5xx`,
-      act: (stack) => setFaults(stack.endpoints.serviceAdmin, { errorRate: injectedErrorShare }),
-      checks: [firing(errorRatio.alertname, errorRatio.timing)],
+      title: `${percent(fastBurnErrorShare)} of requests fail: a fast burn under the 5xx ratio `
+        + 'threshold',
+      act: (stack) => setFaults(stack.endpoints.serviceAdmin, { errorRate: fastBurnErrorShare }),
+      checks: (context) => [burnFiring(burn, burnTiming(context, fastBurnErrorShare))],
     },
     {
       id: 'c',
+      title: `${percent(outageErrorShare)} of requests fail while the burn pages`,
+      act: (stack) => setFaults(stack.endpoints.serviceAdmin, { errorRate: outageErrorShare }),
+      checks: (context) => [inhibited(errorRatio,
+        ratioTiming(context, outageErrorShare, { history: context.trafficSeconds }))],
+    },
+    {
+      id: 'd',
+      title: `mitigation: ${percent(fastBurnErrorShare)} of requests fail again`,
+      act: (stack) => setFaults(stack.endpoints.serviceAdmin, { errorRate: fastBurnErrorShare }),
+      checks: (context) => [resolvedAtAlertmanager(errorRatio,
+        ratioTiming(context, outageErrorShare, { remainingShare: fastBurnErrorShare }))],
+    },
+    {
+      id: 'e',
       title: 'node-exporter and the service recover',
       act: async (stack) => {
         await clearFaults(stack.endpoints.serviceAdmin);
         await stack.startComponent('node-exporter');
       },
-      checks: [
-        resolved(instanceDown.alertname, instanceDown.timing),
-        resolved(errorRatio.alertname, errorRatio.timing),
+      // The short window may still hold outage errors when d was short, so
+      // the bound assumes the outage share.
+      checks: (context) => [
+        resolved(instanceDown, instanceDown.timing),
+        burnResolved(burn, burnTiming(context, outageErrorShare)),
+        neverFiring(errorRatio, 'c'),
       ],
+    },
+  ];
+}
+
+function latencyScenarios(alerts: ScenarioAlerts): Scenario[] {
+  const { latency } = alerts;
+  const latencyMs = Math.round(latency.thresholdSeconds * latencyFactor * 1000);
+  const timing = (context: ScenarioContext): AlertTiming => ({
+    ...latency.timing,
+    observationDelay: latencyMs / 1000,
+    ratio: quantileCondition({
+      window: latency.window,
+      quantile: latency.quantile,
+      slowShare: 1,
+      history: context.trafficSeconds,
+    }),
+  });
+  return [
+    {
+      id: 'f',
+      title: `every request takes ${latencyMs} ms longer`,
+      act: (stack) => setFaults(stack.endpoints.serviceAdmin, { latencyMs }),
+      checks: (context) => [firing(latency, timing(context))],
+    },
+    {
+      id: 'g',
+      title: 'the latency recovers',
+      act: (stack) => clearFaults(stack.endpoints.serviceAdmin),
+      checks: (context) => [resolved(latency, timing(context))],
     },
   ];
 }

@@ -10,19 +10,27 @@ export interface TrafficStats {
 }
 
 const requestTimeoutMs = 5_000;
-const maxInFlight = 50;
+// Room for the latency scenario, which delays each request by 750 ms, so
+// about 38 requests are in flight at 50 a second.
+const maxInFlight = 200;
+
+/** The routes the driver calls, each of which gets its own 5xx series when it fails. */
+export const trafficRoutes = ['POST /orders', 'GET /orders', 'GET /orders/:id'] as const;
 
 /**
  * Sends steady traffic to the orders API: order creations, listings and
  * reads by id, at a fixed rate, until stopped. Requests are not awaited
  * one by one, so a slow service does not lower the offered rate; past
  * {@link maxInFlight} outstanding requests new ones are skipped and counted.
+ * Each timer tick sends every request due since the start, because timers
+ * fire late on a busy machine and would otherwise lower the rate.
  */
 export class TrafficDriver {
   private readonly stats: TrafficStats = { sent: 0, byStatus: {}, transportErrors: 0, skipped: 0 };
   private readonly inFlight = new Set<Promise<void>>();
   private readonly knownIds: string[] = [];
   private timer: NodeJS.Timeout | undefined;
+  private startedAt = 0;
   private tick = 0;
 
   constructor(
@@ -37,7 +45,8 @@ export class TrafficDriver {
   /** Starts sending; calling it twice has no further effect. */
   start(): void {
     if (this.timer) return;
-    this.timer = setInterval(() => this.sendOne(), 1000 / this.requestsPerSecond);
+    this.startedAt = performance.now();
+    this.timer = setInterval(() => this.sendDue(), 1000 / this.requestsPerSecond);
   }
 
   /** Stops sending and waits for the requests still in flight. */
@@ -50,6 +59,11 @@ export class TrafficDriver {
   /** Returns a copy of the counts so far. */
   snapshot(): TrafficStats {
     return { ...this.stats, byStatus: { ...this.stats.byStatus } };
+  }
+
+  private sendDue(): void {
+    const due = Math.floor(((performance.now() - this.startedAt) / 1000) * this.requestsPerSecond);
+    while (this.stats.sent + this.stats.skipped < due) this.sendOne();
   }
 
   private sendOne(): void {

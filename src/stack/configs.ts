@@ -3,7 +3,8 @@ import { dirname, relative } from 'node:path';
 import { isMap, isSeq, parseDocument, type Document } from 'yaml';
 import { SrekitError } from '../common/errors.js';
 import {
-  formatDuration, renderAlertmanagerFile, renderRules, type Profile,
+  formatDuration, loadSpecsDir, renderAlertmanagerFile, renderRules, renderSloRules, scaleSlo,
+  scaleSloLongWindowInterval, type Profile,
 } from '../slo/index.js';
 import { sources, type StackLayout } from './layout.js';
 import { stackHost, type StackPorts } from './ports.js';
@@ -25,20 +26,22 @@ export interface RenderStackConfigsOptions {
 
 /**
  * Renders the committed monitoring configuration for `profile` and `ports`
- * into the stack's config directory: the alert rules, prometheus.yml and
- * alertmanager.yml. Comments of the committed files are kept.
+ * into the stack's config directory: the alert rules, the rules of the SLO
+ * specs, prometheus.yml and alertmanager.yml. Comments of the committed
+ * files are kept. Throws INVALID_CONFIG when an SLO spec is invalid.
  */
 export async function renderStackConfigs(options: RenderStackConfigsOptions): Promise<void> {
   const { layout, profile, ports } = options;
   const receiverUrl = `http://${stackHost}:${ports.receiver}`;
-  const rules = renderRules(profile, {
-    command: 'srekit stack up',
-    runbookBaseUrl: `${receiverUrl}/runbooks/`,
-  });
+  const runbookBaseUrl = `${receiverUrl}/runbooks/`;
+  const rules = renderRules(profile, { command: 'srekit stack up', runbookBaseUrl });
   await writeText(layout.rulesFile, rules);
+  await writeText(layout.sloRulesFile, await renderStackSloRules(profile, runbookBaseUrl));
 
   const prometheus = await loadYaml(sources.prometheusConfig);
-  renderPrometheusConfig(prometheus, profile, ports, relative(layout.configDir, layout.rulesFile));
+  const ruleFiles = [layout.rulesFile, layout.sloRulesFile]
+    .map((file) => relative(layout.configDir, file));
+  renderPrometheusConfig(prometheus, profile, ports, ruleFiles);
   await writeText(layout.prometheusConfig, prometheus.toString());
 
   const alertmanager = await loadYaml(sources.alertmanagerConfig);
@@ -46,16 +49,31 @@ export async function renderStackConfigs(options: RenderStackConfigsOptions): Pr
   await writeText(layout.alertmanagerConfig, alertmanager.toString());
 }
 
+/**
+ * Renders the rules of the committed SLO specs for `profile`. Their windows,
+ * period and long-window evaluation interval shrink by the profile's
+ * speedup like the alert policy's, so every burn factor and threshold stays
+ * as written and only the time to detect shrinks.
+ */
+async function renderStackSloRules(profile: Profile, runbookBaseUrl: string): Promise<string> {
+  const definitions = await loadSpecsDir(sources.sloSpecs);
+  return renderSloRules(definitions.map((definition) => scaleSlo(definition, profile)), {
+    command: 'srekit stack up',
+    runbookBaseUrl,
+    longWindowInterval: scaleSloLongWindowInterval(profile),
+  });
+}
+
 function renderPrometheusConfig(
   config: Document,
   profile: Profile,
   ports: StackPorts,
-  rulesFile: string,
+  ruleFiles: string[],
 ): void {
   config.setIn(['global', 'scrape_interval'], formatDuration(profile.scrapeInterval));
   config.setIn(['global', 'scrape_timeout'], formatDuration(profile.scrapeTimeout));
   config.setIn(['global', 'evaluation_interval'], formatDuration(profile.evaluationInterval));
-  config.set('rule_files', [rulesFile]);
+  config.set('rule_files', ruleFiles);
   config.setIn(['alerting', 'alertmanagers'], [
     { static_configs: [{ targets: [`${stackHost}:${ports.alertmanager}`] }] },
   ]);

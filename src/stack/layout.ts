@@ -11,6 +11,8 @@ const repositoryRoot = fileURLToPath(new URL('../../../', import.meta.url));
 export const sources = {
   prometheusConfig: join(repositoryRoot, 'monitoring/prometheus/prometheus.yml'),
   alertmanagerConfig: join(repositoryRoot, 'monitoring/alertmanager/alertmanager.yml'),
+  /** The SLO specs that `srekit slo generate` turns into rules/slos.yml. */
+  sloSpecs: join(repositoryRoot, 'monitoring/slos'),
   runbooks: join(repositoryRoot, 'docs/runbooks'),
   /** The compiled srekit command, which runs the service and the receiver. */
   cli: join(repositoryRoot, 'dist/src/bin.js'),
@@ -23,7 +25,10 @@ export interface StackLayout {
   logDir: string;
   configDir: string;
   prometheusConfig: string;
+  /** The alert policy's rules, rendered for the profile. */
   rulesFile: string;
+  /** The rules of the SLO specs, with their windows scaled for the profile. */
+  sloRulesFile: string;
   alertmanagerConfig: string;
   dataDir: string;
   prometheusData: string;
@@ -48,6 +53,7 @@ export function stackLayout(workdir: string): StackLayout {
     configDir,
     prometheusConfig: join(configDir, 'prometheus.yml'),
     rulesFile: join(configDir, 'rules', 'alerts.yml'),
+    sloRulesFile: join(configDir, 'rules', 'slos.yml'),
     alertmanagerConfig: join(configDir, 'alertmanager.yml'),
     dataDir,
     prometheusData: join(dataDir, 'prometheus'),
