@@ -27,7 +27,7 @@ export const manifestSchema = z.object({
   time: z.iso.datetime(),
   class: z.string(),
   source: z.object({
-    kind: z.enum(['directory', 'sqlite']),
+    kind: z.enum(['directory', 'sqlite', 'postgres']),
     path: z.string(),
     host: z.string(),
   }).strict(),

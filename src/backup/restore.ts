@@ -9,11 +9,16 @@ import { UnsafeEntryError } from './entry-rules.js';
 import { Extraction } from './extract.js';
 import type { KeyMaterial } from './keys.js';
 import type { Manifest } from './manifest.js';
+import { isPostgresUrl } from './postgres.js';
+import { restoreToPostgres } from './postgres-restore.js';
 import type { Repository } from './repository.js';
 
 /** Options of {@link restoreBackup}. */
 export interface RestoreOptions {
-  /** The directory to restore into, or the database file for a SQLite backup. */
+  /**
+   * The directory to restore into, the database file for a SQLite backup,
+   * or a `postgres://` URL of the database for a PostgreSQL backup.
+   */
   target: string;
   key?: KeyMaterial;
   /** Replaces a target that exists and is not empty. */
@@ -34,6 +39,11 @@ export interface RestoreOptions {
 export async function restoreBackup(
   repository: Repository, manifest: Manifest, options: RestoreOptions,
 ): Promise<void> {
+  if (isPostgresUrl(options.target)) {
+    await restoreToPostgres(manifest, options.target, options.force, (directory) =>
+      restoreBackup(repository, manifest, { ...options, target: directory, force: false }));
+    return;
+  }
   assertTargetOutsideRepository(options.target, repository.store.location);
   await assertTargetReplaceable(options.target, options.force);
   const opened = await openBackup(repository.store, manifest, options.key);

@@ -4,11 +4,17 @@ import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { SrekitError } from '../common/errors.js';
 import { describeFileError } from '../common/files.js';
+import { dumpPostgres, isPostgresUrl, parsePostgresUrl } from './postgres.js';
 
-/** The source of a backup: a directory tree, or a SQLite database read through its backup API. */
+/**
+ * The source of a backup: a directory tree, a SQLite database read through
+ * its backup API, or a PostgreSQL database dumped with pg_dump. For
+ * PostgreSQL, `path` is the URL with its password masked and `url` the full one.
+ */
 export type BackupSource =
   | { kind: 'directory'; path: string }
-  | { kind: 'sqlite'; path: string };
+  | { kind: 'sqlite'; path: string }
+  | { kind: 'postgres'; path: string; url: string };
 
 /** A directory ready to archive, and how to remove it when it is a temporary copy. */
 export interface PreparedSource {
@@ -16,8 +22,15 @@ export interface PreparedSource {
   release(): Promise<void>;
 }
 
-/** Parses `--source`: `sqlite:PATH` for a SQLite database, any other value a directory. */
+/**
+ * Parses `--source`: `sqlite:PATH` for a SQLite database, a `postgres://`
+ * URL for a PostgreSQL database, any other value a directory.
+ */
 export function parseSource(value: string): BackupSource {
+  if (isPostgresUrl(value)) {
+    const { url, redacted } = parsePostgresUrl(value);
+    return { kind: 'postgres', path: redacted, url };
+  }
   if (value.startsWith('sqlite:')) {
     const path = value.slice('sqlite:'.length);
     if (path === '') throw new SrekitError('USAGE', '--source sqlite: needs a database path, as in sqlite:/var/lib/app/db.sqlite');
@@ -35,6 +48,10 @@ export function parseSource(value: string): BackupSource {
 export async function prepareSource(source: BackupSource): Promise<PreparedSource> {
   await assertSourceType(source);
   if (source.kind === 'directory') return { directory: source.path, release: async () => {} };
+  if (source.kind === 'postgres') {
+    const dumped = await dumpPostgres(source.url, source.path);
+    return { directory: dumped, release: () => rm(dumped, { recursive: true, force: true }) };
+  }
 
   const directory = await mkdtemp(join(tmpdir(), 'srekit-sqlite-'));
   const release = () => rm(directory, { recursive: true, force: true });
@@ -59,6 +76,8 @@ export async function prepareSource(source: BackupSource): Promise<PreparedSourc
 
 /** Throws INVALID_INPUT unless `source` exists and is a directory or a file, as its kind needs. */
 export async function assertSourceType(source: BackupSource): Promise<void> {
+  // A database URL is checked when pg_dump connects.
+  if (source.kind === 'postgres') return;
   let isDirectory: boolean;
   try {
     isDirectory = (await stat(source.path)).isDirectory();

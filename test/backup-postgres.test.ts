@@ -1,0 +1,128 @@
+import assert from 'node:assert/strict';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import pg from 'pg';
+import { backupCli, newRepository, tempDir } from './fixtures/backup/helpers.js';
+import { startPostgres, type PostgresCluster } from './helpers/postgres.js';
+
+let cluster: PostgresCluster;
+
+before(async () => {
+  cluster = await startPostgres();
+});
+
+after(async () => {
+  await cluster.stop();
+});
+
+async function query<T extends pg.QueryResultRow>(url: string, text: string): Promise<T[]> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return (await client.query<T>(text)).rows;
+  } finally {
+    await client.end();
+  }
+}
+
+async function orderTotals(url: string): Promise<{ count: number; total: number }> {
+  const rows = await query<{ count: number; total: number }>(url,
+    'select count(*)::int as count, sum(amount)::int as total from orders');
+  return rows[0] ?? { count: 0, total: 0 };
+}
+
+async function newSourceDatabase(name: string): Promise<string> {
+  const url = await cluster.createDatabase(name);
+  await query(url, 'create table orders (id serial primary key, item text, amount int)');
+  await query(url, `insert into orders (item, amount)
+    select 'item-' || n, n from generate_series(1, 500) as n`);
+  return url;
+}
+
+test('PostgreSQL round trip through pg_restore', async (t) => {
+  const dir = await tempDir(t);
+  const { repo, keyFile } = await newRepository(dir);
+  const source = await newSourceDatabase('pg_roundtrip_src');
+
+  const created = await backupCli(['create', '--source', source, '--repo', repo,
+    '--class', 'db', '--key-file', keyFile, '--json']);
+  assert.equal(created.code, 0, created.err);
+  const { id } = JSON.parse(created.out) as { id: string };
+  const listed = await backupCli(['list', '--repo', repo, '--json']);
+  const record = JSON.parse(listed.out) as { id: string; source: { kind: string } };
+  assert.equal(record.id, id);
+
+  const target = await cluster.createDatabase('pg_roundtrip_dst');
+  const restored = await backupCli(['restore', '--repo', repo, '--to', target,
+    '--key-file', keyFile]);
+  assert.equal(restored.code, 0, restored.err);
+  assert.deepEqual(await orderTotals(target), { count: 500, total: 125250 });
+
+  await query(target, "insert into orders (item, amount) values ('extra', 1)");
+  const again = await backupCli(['restore', '--repo', repo, '--to', target,
+    '--key-file', keyFile]);
+  assert.equal(again.code, 2, again.err);
+  assert.match(again.err, /is not empty: it has \d+ tables, views or sequences/);
+  assert.deepEqual(await orderTotals(target), { count: 501, total: 125251 });
+
+  const forced = await backupCli(['restore', '--repo', repo, '--to', target, '--force',
+    '--key-file', keyFile]);
+  assert.equal(forced.code, 0, forced.err);
+  assert.deepEqual(await orderTotals(target), { count: 500, total: 125250 });
+});
+
+test('PostgreSQL backup restores to a dump file', async (t) => {
+  const dir = await tempDir(t);
+  const { repo } = await newRepository(dir);
+  const source = await newSourceDatabase('pg_dumpfile_src');
+  const created = await backupCli(['create', '--source', source, '--repo', repo]);
+  assert.equal(created.code, 0, created.err);
+
+  const target = join(dir, 'restored');
+  const restored = await backupCli(['restore', '--repo', repo, '--to', target]);
+  assert.equal(restored.code, 0, restored.err);
+  assert.deepEqual(await readdir(target), ['database.dump']);
+  const dump = await readFile(join(target, 'database.dump'));
+  // pg_dump's custom format starts with the magic bytes PGDMP.
+  assert.equal(dump.subarray(0, 5).toString('latin1'), 'PGDMP');
+});
+
+test('failed pg_dump leaves no backup', async (t) => {
+  const dir = await tempDir(t);
+  const { repo } = await newRepository(dir);
+  const good = await cluster.createDatabase('pg_failed_src');
+  const missing = good.replace('srekit@', 'srekit:s3cret-password@')
+    .replace('pg_failed_src', 'no_such_database');
+  const closedPort = 'postgres://srekit@127.0.0.1:1/orders';
+
+  for (const source of [missing, closedPort]) {
+    const created = await backupCli(['create', '--source', source, '--repo', repo]);
+    assert.equal(created.code, 1, created.err);
+    assert.match(created.err, /could not dump PostgreSQL database postgres:\/\/srekit/);
+    assert.match(created.err, /pg_dump exited with code 1/);
+    assert.doesNotMatch(created.err, /s3cret-password/);
+  }
+  const listed = await backupCli(['list', '--repo', repo, '--json']);
+  assert.equal(listed.code, 0, listed.err);
+  assert.equal(listed.out, '');
+  assert.deepEqual(await readdir(join(repo, 'data')).catch(() => []), []);
+  assert.deepEqual(await readdir(join(repo, 'locks')).catch(() => []), []);
+});
+
+test('restore into PostgreSQL rejects other sources', async (t) => {
+  const dir = await tempDir(t);
+  const { repo } = await newRepository(dir);
+  const source = join(dir, 'source');
+  await mkdir(source);
+  await writeFile(join(source, 'file.txt'), 'not a database');
+  const created = await backupCli(['create', '--source', source, '--repo', repo]);
+  assert.equal(created.code, 0, created.err);
+  const target = await cluster.createDatabase('pg_wrong_kind');
+  const restored = await backupCli(['restore', '--repo', repo, '--to', target]);
+  assert.equal(restored.code, 2, restored.err);
+  assert.match(restored.err, /is of a directory source, so it cannot be restored into PostgreSQL/);
+  const invalid = await backupCli(['create', '--source', 'postgres://127.0.0.1:5', '--repo', repo]);
+  assert.equal(invalid.code, 2, invalid.err);
+  assert.match(invalid.err, /names no database/);
+});
