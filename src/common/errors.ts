@@ -24,6 +24,7 @@ export const errorCodes = {
   BACKUP_UNSAFE_ENTRY: { exit: ExitCode.failure, summary: 'restore rejected an unsafe archive entry' },
   BACKUP_INCOMPLETE: { exit: ExitCode.incomplete, summary: 'a backup was written without some source files' },
   BACKUP_NO_REPOSITORY: { exit: ExitCode.noRepository, summary: 'the backup repository does not exist' },
+  BACKUP_LOCKED: { exit: ExitCode.locked, summary: 'another process holds the backup repository lock' },
   BACKUP_WRONG_KEY: { exit: ExitCode.wrongKey, summary: 'the backup key or passphrase is missing or wrong' },
 } as const satisfies Record<string, { exit: ExitCodeValue; summary: string }>;
 

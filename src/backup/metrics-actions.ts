@@ -1,0 +1,97 @@
+import type { CommandContext } from '../common/command.js';
+import type { CreateResult } from './create.js';
+import type { Manifest } from './manifest.js';
+import { resolveMetricsDir, writeCreateMetrics, writeVerifyMetrics } from './metrics.js';
+import { writeVerifyRecord } from './prune-verified.js';
+import { openRepository } from './repository.js';
+import type { VerifyResult } from './verify.js';
+
+/** The outcome of checking one backup with `srekit backup verify`. */
+export interface VerifyOutcome {
+  manifest: Manifest;
+  /** Undefined when the backup failed its check. */
+  result?: VerifyResult;
+}
+
+/** The options that `create` and `verify` share for metrics. */
+export interface MetricsOptions {
+  repo: string;
+  class?: string;
+  metricsDir?: string;
+}
+
+/**
+ * Runs `create` and then writes its class's gauges into the metrics
+ * directory, also when it fails. A failure to write the gauges is a warning,
+ * because the backup itself succeeded.
+ */
+export async function createWithMetrics(
+  options: MetricsOptions & { class: string }, context: CommandContext,
+  create: () => Promise<CreateResult>,
+): Promise<void> {
+  const dir = await resolveMetricsDir(options.metricsDir, context.io.env);
+  const started = new Date();
+  const elapsed = () => (Date.now() - started.getTime()) / 1000;
+  let result: CreateResult;
+  try {
+    result = await create();
+  } catch (error) {
+    if (dir !== undefined) {
+      await report(context, 'the metrics', () => writeCreateMetrics(dir, {
+        className: options.class, started, durationSeconds: elapsed(),
+      }));
+    }
+    throw error;
+  }
+  if (dir === undefined) return;
+  await report(context, 'the metrics', () => writeCreateMetrics(dir, {
+    className: options.class, started, durationSeconds: elapsed(),
+    bytes: result.manifest.artifact.size,
+  }));
+}
+
+/**
+ * Runs `verify`, stores a verify record for each backup that passed (which
+ * `prune` reads), and writes each checked class's gauges. When the command
+ * fails before it reports any backup, only a `--class` given on the command
+ * line is known, so only that class's attempt is written.
+ */
+export async function verifyWithRecords(
+  options: MetricsOptions, context: CommandContext, verify: () => Promise<VerifyOutcome[]>,
+): Promise<void> {
+  const dir = await resolveMetricsDir(options.metricsDir, context.io.env);
+  const attempted = new Date();
+  let outcomes: VerifyOutcome[];
+  try {
+    outcomes = await verify();
+  } catch (error) {
+    const className = options.class;
+    if (dir !== undefined && className !== undefined) {
+      await report(context, 'the metrics',
+        () => writeVerifyMetrics(dir, className, attempted, undefined));
+    }
+    throw error;
+  }
+  const repository = await openRepository(options.repo);
+  for (const { result } of outcomes) {
+    if (result === undefined) continue;
+    await report(context, `the verify record of ${result.id}`,
+      () => writeVerifyRecord(repository, result));
+  }
+  if (dir === undefined) return;
+  for (const className of new Set(outcomes.map(({ manifest }) => manifest.class))) {
+    const ofClass = outcomes.filter(({ manifest }) => manifest.class === className);
+    const passed = ofClass.some(({ result }) => result !== undefined) ? new Date() : undefined;
+    await report(context, 'the metrics',
+      () => writeVerifyMetrics(dir, className, attempted, passed));
+  }
+}
+
+async function report(context: CommandContext, what: string, write: () => Promise<void>):
+  Promise<void> {
+  try {
+    await write();
+  } catch (error) {
+    context.io.stderr.write(`warning: could not write ${what}: ${(error as Error).message}\n`);
+  }
+}
