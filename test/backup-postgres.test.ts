@@ -126,3 +126,18 @@ test('restore into PostgreSQL rejects other sources', async (t) => {
   assert.equal(invalid.code, 2, invalid.err);
   assert.match(invalid.err, /names no database/);
 });
+
+test('drill checks a PostgreSQL dump', async (t) => {
+  const dir = await tempDir(t);
+  const { repo } = await newRepository(dir);
+  const source = await newSourceDatabase('pg_drill_src');
+  const created = await backupCli(['create', '--source', source, '--repo', repo, '--class', 'db']);
+  assert.equal(created.code, 0, created.err);
+
+  const drilled = await backupCli(['drill', '--repo', repo, '--class', 'db', '--json']);
+  assert.equal(drilled.code, 0, drilled.err);
+  const record = JSON.parse(drilled.out) as { ok: boolean; source: string; filesChecked: number };
+  assert.equal(record.ok, true);
+  assert.equal(record.source, 'postgres');
+  assert.equal(record.filesChecked, 1);
+});

@@ -6,7 +6,7 @@ import { SrekitError } from '../common/errors.js';
 import type { Manifest } from './manifest.js';
 import { parsePostgresUrl, runPostgresTool } from './postgres.js';
 
-/** Relations that make a database count as not empty: tables, views, sequences. */
+/** A query counting the tables, views, sequences and foreign tables outside system schemas. */
 const userRelationsQuery = `
   select count(*)::int as count
   from pg_class c join pg_namespace n on n.oid = c.relnamespace

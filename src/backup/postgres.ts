@@ -42,7 +42,7 @@ export function redactPassword(value: string): string {
 /** The name of the one file in the archive of a PostgreSQL backup. */
 export const dumpFileName = 'database.dump';
 
-/** Environment for pg_dump and pg_restore: never prompt for a password, time out connecting. */
+/** Returns the environment for pg_dump and pg_restore, with PGCONNECT_TIMEOUT 10 s unless set. */
 export function postgresEnvironment(): NodeJS.ProcessEnv {
   return { ...process.env, PGCONNECT_TIMEOUT: process.env.PGCONNECT_TIMEOUT ?? '10' };
 }
