@@ -12,6 +12,7 @@ import { Progress } from './progress.js';
 import { initRepository, openRepository } from './repository.js';
 import { restoreBackup } from './restore.js';
 import { selectBackup } from './select.js';
+import { isPostgresUrl, redactPassword } from './postgres.js';
 import { parseSource } from './sources.js';
 import {
   parseSamplePercent, verifyBackup, type VerifyMode, type VerifyResult,
@@ -145,11 +146,12 @@ export async function runRestore(
   const { manifests } = await repository.listManifests();
   const manifest = selectBackup(manifests, selector);
   const progress = new Progress(io, 'restored');
-  const target = resolve(options.to);
+  const target = isPostgresUrl(options.to) ? options.to : resolve(options.to);
   await runInterruptible('backup restore', (signal) => restoreBackup(repository, manifest, {
     target, key, force: options.force === true, allowSetuid: options.allowSetuid === true,
     onBytes: progress.add, signal,
   })).finally(() => progress.end());
-  if (options.json) writeJsonLine(io.stdout, 'restore', { id: manifest.id, target });
-  else io.stdout.write(`restored backup ${manifest.id} to ${target}\n`);
+  const shown = redactPassword(target);
+  if (options.json) writeJsonLine(io.stdout, 'restore', { id: manifest.id, target: shown });
+  else io.stdout.write(`restored backup ${manifest.id} to ${shown}\n`);
 }

@@ -3,6 +3,8 @@ import type { CommandContext, RegisterCommands } from '../common/command.js';
 import {
   runCreate, runInit, runList, runRestore, runVerify,
 } from './actions.js';
+import { registerCopy } from './copy-command.js';
+import { registerDrill } from './drill-command.js';
 import { collectTag, keyOptions, parseClassName } from './options.js';
 
 const exitStatus = (extra: string) => `
@@ -22,6 +24,8 @@ export const registerBackupCommands: RegisterCommands = (program, context) => {
   registerList(backup, context);
   registerVerify(backup, context);
   registerRestore(backup, context);
+  registerCopy(backup, context, exitStatus(''));
+  registerDrill(backup, context, exitStatus(''));
 };
 
 function registerInit(backup: Command, context: CommandContext): void {
@@ -35,8 +39,10 @@ function registerInit(backup: Command, context: CommandContext): void {
 
 function registerCreate(backup: Command, context: CommandContext): void {
   const command = backup.command('create')
-    .description('back up a directory, or a SQLite database through its online backup API')
-    .requiredOption('--source <path>', 'directory to back up, or sqlite:PATH for a database')
+    .description('back up a directory, a SQLite database through its online backup API, '
+      + 'or a PostgreSQL database with pg_dump')
+    .requiredOption('--source <path>',
+      'directory to back up, sqlite:PATH for a SQLite database, or a postgres:// URL')
     .requiredOption('--repo <dir>', 'repository directory')
     .option('--class <name>', 'data class, used to pick backups and retention', parseClassName,
       'default')
@@ -51,6 +57,7 @@ Without --key-file or --passphrase-env the backup is stored unencrypted.
 Examples:
   srekit backup create --source /var/lib/app --repo /srv/backups --key-file /etc/srekit/key
   srekit backup create --source sqlite:/var/lib/app/orders.db --repo /srv/backups --class db
+  srekit backup create --source postgres://app@db1/orders --repo s3://backups/app --class db
 ${exitStatus('\n  3   the backup was written, but some source files were skipped')}`)
     .action((options) => runCreate(options, context));
 }
@@ -97,7 +104,8 @@ function registerRestore(backup: Command, context: CommandContext): void {
     .option('--id <id>', 'backup id, or `latest`')
     .option('--at <time>', 'the newest backup made at or before this ISO 8601 time')
     .option('--class <name>', 'with latest or --at: only backups of this class', parseClassName)
-    .requiredOption('--to <path>', 'directory to restore into, or database file for sqlite:')
+    .requiredOption('--to <path>', 'directory to restore into, database file for sqlite:, '
+      + 'or an empty PostgreSQL database as a postgres:// URL')
     .option('--force', 'replace a target that exists and is not empty')
     .option('--allow-setuid', 'restore files with the setuid or setgid bit')
     .option('--json', 'print the result as one JSON line');
