@@ -4,8 +4,9 @@ import { errorCodes, SrekitError } from '../common/errors.js';
 import { ExitCode } from '../common/exit-codes.js';
 import { runInterruptible } from '../common/interrupt.js';
 import { writeJsonLine } from '../common/io.js';
-import { createBackup } from './create.js';
+import { createBackup, type CreateResult } from './create.js';
 import type { Compression } from './format.js';
+import type { VerifyOutcome } from './metrics-actions.js';
 import { printCreated, printList } from './output.js';
 import { readKey, selectorOf, type KeyOptions, type SelectOptions } from './options.js';
 import { Progress } from './progress.js';
@@ -53,9 +54,9 @@ export async function runInit(options: RepoOptions, context: CommandContext): Pr
   else context.io.stdout.write(`created backup repository ${repository.store.location}\n`);
 }
 
-/** Runs `srekit backup create`. */
+/** Runs `srekit backup create` and returns the committed backup. */
 export async function runCreate(options: CreateCommandOptions, context: CommandContext):
-  Promise<void> {
+  Promise<CreateResult> {
   const { io } = context;
   const source = parseSource(options.source);
   const key = await readKey(options, io);
@@ -72,6 +73,7 @@ export async function runCreate(options: CreateCommandOptions, context: CommandC
       + `${result.manifest.skipped.length} source paths were skipped [BACKUP_INCOMPLETE]\n`);
     context.setExitCode(errorCodes.BACKUP_INCOMPLETE.exit);
   }
+  return result;
 }
 
 /** Runs `srekit backup list`. */
@@ -88,10 +90,10 @@ export async function runList(options: ListCommandOptions, context: CommandConte
   if (problems.length > 0) context.setExitCode(ExitCode.failure);
 }
 
-/** Runs `srekit backup verify`. */
+/** Runs `srekit backup verify` and returns each checked backup's outcome. */
 export async function runVerify(
   positional: string | undefined, options: VerifyCommandOptions, context: CommandContext,
-): Promise<void> {
+): Promise<VerifyOutcome[]> {
   const { io } = context;
   const mode = verifyModeOf(options);
   const key = await readKey(options, io);
@@ -104,11 +106,13 @@ export async function runVerify(
     ? manifests
     : [selectBackup(manifests, selectorOf(positional, options))];
   let failed = 0;
+  const outcomes: VerifyOutcome[] = [];
   for (const manifest of chosen) {
     const progress = new Progress(io, `verified ${manifest.id}:`);
     try {
       const result = await verifyBackup(repository, manifest, mode, key, progress.add)
         .finally(() => progress.end());
+      outcomes.push({ manifest, result });
       if (options.json) writeJsonLine(io.stdout, 'verify', { ...result, ok: true });
       else io.stdout.write(`backup ${result.id}: ok (${describeVerify(result)})\n`);
     } catch (error) {
@@ -117,11 +121,13 @@ export async function runVerify(
         throw error;
       }
       failed += 1;
+      outcomes.push({ manifest });
       if (options.json) writeJsonLine(io.stdout, 'verify', { id: manifest.id, ok: false, error: error.message });
       io.stderr.write(`error: ${error.message} [${error.code}]\n`);
     }
   }
   if (failed > 0) context.setExitCode(ExitCode.failure);
+  return outcomes;
 }
 
 function verifyModeOf(options: VerifyCommandOptions): VerifyMode {

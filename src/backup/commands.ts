@@ -5,7 +5,12 @@ import {
 } from './actions.js';
 import { registerCopy } from './copy-command.js';
 import { registerDrill } from './drill-command.js';
+import { metricsDirVariable } from './metrics.js';
+import { createWithMetrics, verifyWithRecords } from './metrics-actions.js';
+import { registerAlertRules } from './metrics-command.js';
 import { collectTag, keyOptions, parseClassName } from './options.js';
+import { registerPrune } from './prune-command.js';
+import { registerSchedule } from './schedule-command.js';
 
 const exitStatus = (extra: string) => `
 Exit status:
@@ -26,7 +31,13 @@ export const registerBackupCommands: RegisterCommands = (program, context) => {
   registerRestore(backup, context);
   registerCopy(backup, context, exitStatus(''));
   registerDrill(backup, context, exitStatus(''));
+  registerPrune(backup, context);
+  registerSchedule(backup, context);
+  registerAlertRules(backup, context);
 };
+
+const metricsDirHelp = 'write node-exporter textfile metrics into this directory '
+  + `(default: $${metricsDirVariable})`;
 
 function registerInit(backup: Command, context: CommandContext): void {
   backup.command('init')
@@ -49,6 +60,7 @@ function registerCreate(backup: Command, context: CommandContext): void {
     .addOption(new Option('--compression <kind>', 'compression of the archive')
       .choices(['zstd', 'gzip', 'none']).default('zstd'))
     .option('--tag <key=value>', 'label for the backup; repeat for more', collectTag, {})
+    .option('--metrics-dir <dir>', metricsDirHelp)
     .option('--json', 'print the result as one JSON line');
   for (const option of keyOptions()) command.addOption(option);
   command.addHelpText('after', `
@@ -59,7 +71,8 @@ Examples:
   srekit backup create --source sqlite:/var/lib/app/orders.db --repo /srv/backups --class db
   srekit backup create --source postgres://app@db1/orders --repo s3://backups/app --class db
 ${exitStatus('\n  3   the backup was written, but some source files were skipped')}`)
-    .action((options) => runCreate(options, context));
+    .action((options) => createWithMetrics(options, context,
+      () => runCreate(options, context)));
 }
 
 function registerList(backup: Command, context: CommandContext): void {
@@ -83,17 +96,20 @@ function registerVerify(backup: Command, context: CommandContext): void {
     .addOption(new Option('--full', 'decrypt, decompress and re-hash every file')
       .conflicts('sample'))
     .option('--sample <percent>', 'decrypt this share of the segments, with the last one')
+    .option('--metrics-dir <dir>', metricsDirHelp)
     .option('--json', 'print one JSON line per backup');
   for (const option of keyOptions()) command.addOption(option);
   command.addHelpText('after', `
 By default (quick) the stored artifact's size and SHA-256 are checked, which
-needs no key. --full and --sample need the key of an encrypted backup.
+needs no key. --full and --sample need the key of an encrypted backup. Each
+backup that passes gets a record in verified/, which prune reads.
 
 Examples:
   srekit backup verify --repo /srv/backups
   srekit backup verify --repo /srv/backups --all --full --key-file /etc/srekit/key
 ${exitStatus('')}`)
-    .action((positional: string | undefined, options) => runVerify(positional, options, context));
+    .action((positional: string | undefined, options) => verifyWithRecords(options, context,
+      () => runVerify(positional, options, context)));
 }
 
 function registerRestore(backup: Command, context: CommandContext): void {

@@ -1,0 +1,65 @@
+import assert from 'node:assert/strict';
+import { readdir, readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { setTimeout as delay } from 'node:timers/promises';
+import { DirectoryStore } from '../src/backup/directory-store.js';
+import { acquireExclusiveLock, type ExclusiveLockRecord } from '../src/backup/lock.js';
+import { newRepository, tempDir } from './fixtures/backup/helpers.js';
+import { assertSrekitError } from './helpers/errors.js';
+
+const fast = { ttlMs: 5_000, refreshMs: 50 };
+
+async function readLock(repo: string, key: string): Promise<ExclusiveLockRecord> {
+  return JSON.parse(await readFile(join(repo, key), 'utf8')) as ExclusiveLockRecord;
+}
+
+test('exclusive lock is refreshed while held', async (t) => {
+  const dir = await tempDir(t);
+  const { repo } = await newRepository(dir);
+  const store = new DirectoryStore(repo);
+  const lock = await acquireExclusiveLock(store, { command: 'prune', timing: fast, warn: () => {} });
+  t.after(() => lock.release());
+
+  const first = await readLock(repo, lock.key);
+  assert.equal(first.pid, process.pid);
+  assert.equal(first.refreshed, first.time);
+  await delay(300);
+  const later = await readLock(repo, lock.key);
+  assert.equal(later.time, first.time);
+  assert.ok(Date.parse(later.refreshed) > Date.parse(first.refreshed),
+    `refreshed ${later.refreshed} is not after ${first.refreshed}`);
+  lock.assertHeld();
+});
+
+test('exclusive lock admits one holder', async (t) => {
+  const dir = await tempDir(t);
+  const { repo } = await newRepository(dir);
+  const store = new DirectoryStore(repo);
+  const lock = await acquireExclusiveLock(store, { command: 'prune', timing: fast, warn: () => {} });
+
+  await assert.rejects(
+    acquireExclusiveLock(store, { command: 'prune', timing: fast, warn: () => {} }),
+    assertSrekitError('BACKUP_LOCKED', new RegExp(`locked by prune .*pid ${process.pid}`)),
+  );
+  assert.deepEqual(await readdir(join(repo, 'locks')), [lock.key.slice('locks/'.length)]);
+
+  await lock.release();
+  assert.deepEqual(await readdir(join(repo, 'locks')), []);
+  const next = await acquireExclusiveLock(store, { command: 'prune', timing: fast, warn: () => {} });
+  await next.release();
+});
+
+test('exclusive lock notices its removal', async (t) => {
+  const dir = await tempDir(t);
+  const { repo } = await newRepository(dir);
+  const store = new DirectoryStore(repo);
+  const lock = await acquireExclusiveLock(store, { command: 'prune', timing: fast, warn: () => {} });
+  t.after(() => lock.release());
+
+  await rm(join(repo, lock.key));
+  await delay(300);
+  assert.throws(() => lock.assertHeld(),
+    assertSrekitError('BACKUP_LOCKED', /lost the lock .*removed by another process/));
+  assert.deepEqual(await readdir(join(repo, 'locks')), []);
+});
