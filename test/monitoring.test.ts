@@ -18,6 +18,8 @@ const committed = {
   prometheus: join(monitoring, 'prometheus/prometheus.yml'),
   rules: join(monitoring, 'prometheus/rules/alerts.yml'),
   tests: join(monitoring, 'prometheus/tests/alerts.test.yml'),
+  backupRules: join(monitoring, 'prometheus/rules/backup.yml'),
+  backupTests: join(monitoring, 'prometheus/tests/backup.test.yml'),
   gamedayTests: join(monitoring, 'prometheus/tests/gameday/alerts.test.yml'),
   alertmanager: join(monitoring, 'alertmanager/alertmanager.yml'),
 };
@@ -71,6 +73,9 @@ const ruleCount = new RegExp(`SUCCESS: ${alertPolicy.length} rules found`);
 /** Both the committed and the rendered config load the policy's rules and the SLO rules. */
 const configWithRules = new RegExp(
   `SUCCESS: 2 rule files found[\\s\\S]*${ruleCount.source}[\\s\\S]*slos\\.yml`);
+/** The committed config also loads the backup rules; the stack leaves them out. */
+const committedConfigWithRules = new RegExp(`SUCCESS: 3 rule files found[\\s\\S]*`
+  + `${ruleCount.source}[\\s\\S]*slos\\.yml[\\s\\S]*backup\\.yml\\s+SUCCESS: 6 rules found`);
 
 function expectedTiming(profile: Profile, receiver: string): NotificationTiming {
   if (receiver === 'deadmansswitch') return profile.heartbeat;
@@ -94,7 +99,13 @@ function assertRouteTiming(config: AlertmanagerConfig, profile: Profile): void {
 
 test('promtool accepts the committed config', async () => {
   await assertToolPasses('promtool', ['check', 'config', committed.prometheus],
-    configWithRules);
+    committedConfigWithRules);
+});
+
+test('promtool passes the backup rules and tests', async () => {
+  await assertToolPasses('promtool', ['check', 'rules', committed.backupRules],
+    /SUCCESS: 6 rules found/);
+  await assertToolPasses('promtool', ['test', 'rules', committed.backupTests], /SUCCESS/);
 });
 
 test('promtool accepts the committed rules', async () => {
