@@ -32,7 +32,9 @@ case $mode in
   quick) ;;
   full) args+=(--full) ;;
   *%) args+=(--sample "${mode%\%}") ;;
-  *) srekit_usage_error "SREKIT_BACKUP_VERIFY=$mode is not quick, full or a percentage such as 10%" ;;
+  *)
+    srekit_usage_error "SREKIT_BACKUP_VERIFY=$mode is not quick, full or a percentage such as 10%"
+    ;;
 esac
 if [[ ${SREKIT_BACKUP_VERIFY_ALL:-0} == 1 ]]; then
   args+=(--all)

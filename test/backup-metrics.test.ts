@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { execFile, spawn } from 'node:child_process';
+import { execFile, spawn, type ExecFileException } from 'node:child_process';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -42,13 +42,15 @@ test('create writes textfile gauges per class', async (t) => {
   const text = await readFile(join(metrics, 'srekit_backup_create_db.prom'), 'utf8');
   const values = samples(text);
   const success = values.get('srekit_backup_last_success_timestamp_seconds{class="db"}');
-  assert.ok(success !== undefined && success >= before - 1 && success <= Date.now() / 1000,
-    `success time ${success} is not within the run`);
+  assert.ok(success !== undefined, 'no success time');
+  assert.ok(success >= before - 1, `success time ${success} is before the run`);
+  assert.ok(success <= Date.now() / 1000, `success time ${success} is after the run`);
   assert.equal(values.get('srekit_backup_last_attempt_timestamp_seconds{class="db"}'), success);
   assert.equal(values.get('srekit_backup_last_attempt_success{class="db"}'), 1);
   assert.equal(values.get('srekit_backup_last_size_bytes{class="db"}'), stored);
   const duration = values.get('srekit_backup_last_duration_seconds{class="db"}') ?? -1;
-  assert.ok(duration > 0 && duration < 60, `duration ${duration}`);
+  assert.ok(duration > 0, `duration ${duration}`);
+  assert.ok(duration < 60, `duration ${duration}`);
   assert.match(text, /^# TYPE srekit_backup_last_size_bytes gauge$/m);
   assert.match(text, /^# HELP srekit_backup_last_success_timestamp_seconds /m);
 
@@ -80,7 +82,8 @@ test('verify writes gauges and a record', async (t) => {
   assert.equal(verified.code, 0, verified.err);
   const values = samples(await readFile(join(metrics, 'srekit_backup_verify_app.prom'), 'utf8'));
   const success = values.get('srekit_backup_last_verify_success_timestamp_seconds{class="app"}');
-  assert.ok(success !== undefined && success > Date.now() / 1000 - 60, `success ${success}`);
+  assert.ok(success !== undefined, 'no verify success time');
+  assert.ok(success > Date.now() / 1000 - 60, `verify success time ${success} is old`);
   assert.ok(values.has('srekit_backup_last_verify_attempt_timestamp_seconds{class="app"}'));
   const record = JSON.parse(await readFile(join(repo, 'verified', `${id}.json`), 'utf8')) as
     { id: string; mode: string };
@@ -149,7 +152,8 @@ test('node-exporter serves the backup gauges', async (t) => {
       'srekit_backup_last_size_bytes', 'srekit_backup_last_attempt_success',
       'srekit_backup_last_verify_success_timestamp_seconds']) {
       const value = values.get(`${name}{class="${className}"}`);
-      assert.ok(value !== undefined && value > 0, `${name} of ${className} is ${value}`);
+      assert.ok(value !== undefined, `${name} of ${className} is missing`);
+      assert.ok(value > 0, `${name} of ${className} is ${value}`);
     }
   }
   for (const file of await readdir(metrics)) {
@@ -188,11 +192,16 @@ test('promtool passes the committed backup rules', async () => {
   assert.match(tests.output, /SUCCESS/);
 });
 
+/** Returns a child's exit code from execFile's error: 0 without one, -1 when it was killed. */
+function exitCodeOf(error: ExecFileException | null): number {
+  if (error === null) return 0;
+  return typeof error.code === 'number' ? error.code : -1;
+}
+
 function promtool(args: string[]): Promise<{ code: number; output: string }> {
   return new Promise((resolve) => {
     execFile('promtool', args, { timeout: 60_000 }, (error, stdout, stderr) => {
-      const code = error === null ? 0 : typeof error.code === 'number' ? error.code : -1;
-      resolve({ code, output: `${stdout}${stderr}` });
+      resolve({ code: exitCodeOf(error), output: `${stdout}${stderr}` });
     });
   });
 }

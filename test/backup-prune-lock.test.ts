@@ -8,7 +8,7 @@ import { acquireExclusiveLock, type ExclusiveLockRecord } from '../src/backup/lo
 import { newRepository, tempDir } from './fixtures/backup/helpers.js';
 import { assertSrekitError } from './helpers/errors.js';
 
-const fast = { ttlMs: 5_000, refreshMs: 50 };
+const options = { command: 'prune', timing: { ttlMs: 5_000, refreshMs: 50 }, warn: () => {} };
 
 async function readLock(repo: string, key: string): Promise<ExclusiveLockRecord> {
   return JSON.parse(await readFile(join(repo, key), 'utf8')) as ExclusiveLockRecord;
@@ -18,7 +18,7 @@ test('exclusive lock is refreshed while held', async (t) => {
   const dir = await tempDir(t);
   const { repo } = await newRepository(dir);
   const store = new DirectoryStore(repo);
-  const lock = await acquireExclusiveLock(store, { command: 'prune', timing: fast, warn: () => {} });
+  const lock = await acquireExclusiveLock(store, options);
   t.after(() => lock.release());
 
   const first = await readLock(repo, lock.key);
@@ -36,17 +36,17 @@ test('exclusive lock admits one holder', async (t) => {
   const dir = await tempDir(t);
   const { repo } = await newRepository(dir);
   const store = new DirectoryStore(repo);
-  const lock = await acquireExclusiveLock(store, { command: 'prune', timing: fast, warn: () => {} });
+  const lock = await acquireExclusiveLock(store, options);
 
   await assert.rejects(
-    acquireExclusiveLock(store, { command: 'prune', timing: fast, warn: () => {} }),
+    acquireExclusiveLock(store, options),
     assertSrekitError('BACKUP_LOCKED', new RegExp(`locked by prune .*pid ${process.pid}`)),
   );
   assert.deepEqual(await readdir(join(repo, 'locks')), [lock.key.slice('locks/'.length)]);
 
   await lock.release();
   assert.deepEqual(await readdir(join(repo, 'locks')), []);
-  const next = await acquireExclusiveLock(store, { command: 'prune', timing: fast, warn: () => {} });
+  const next = await acquireExclusiveLock(store, options);
   await next.release();
 });
 
@@ -54,7 +54,7 @@ test('exclusive lock notices its removal', async (t) => {
   const dir = await tempDir(t);
   const { repo } = await newRepository(dir);
   const store = new DirectoryStore(repo);
-  const lock = await acquireExclusiveLock(store, { command: 'prune', timing: fast, warn: () => {} });
+  const lock = await acquireExclusiveLock(store, options);
   t.after(() => lock.release());
 
   await rm(join(repo, lock.key));

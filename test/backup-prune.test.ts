@@ -15,9 +15,10 @@ const none: RetentionPolicy = {
   last: 0, hourly: 0, daily: 0, weekly: 0, monthly: 0, withinSeconds: 0,
 };
 
-/** A manifest with only the fields that retention reads set to meaningful values. */
+/** Builds a manifest whose time, id and class are real and whose other fields are placeholders. */
 function manifestAt(time: string, index: number, className = 'db'): Manifest {
-  const id = `${time.replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${String(index).padStart(8, '0')}`;
+  const stamp = time.replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  const id = `${stamp}-${String(index).padStart(8, '0')}`;
   return {
     formatVersion: 1, id, time, class: className,
     source: { kind: 'directory', path: '/data', host: 'host' }, tags: {}, complete: true,
@@ -114,7 +115,8 @@ async function repositoryFiles(repo: string): Promise<string[]> {
 }
 
 function assertExit(result: CliResult, code: number): void {
-  assert.equal(result.code, code, `exit ${result.code}\nstdout: ${result.out}\nstderr: ${result.err}`);
+  assert.equal(result.code, code,
+    `exit ${result.code}\nstdout: ${result.out}\nstderr: ${result.err}`);
 }
 
 test('prune dry run changes nothing', async (t) => {
@@ -175,7 +177,8 @@ test('prune applies rules to each class', async (t) => {
   const onlyDb = await backupCli(['prune', '--repo', repo, '--keep-last', '1', '--class', 'db']);
   assertExit(onlyDb, 0);
   const remaining = await backupCli(['list', '--repo', repo, '--json']);
-  const ids = remaining.out.trim().split('\n').map((line) => (JSON.parse(line) as { id: string }).id);
+  const ids = remaining.out.trim().split('\n')
+    .map((line) => (JSON.parse(line) as { id: string }).id);
   assert.deepEqual(ids, [db[1], files[0], files[1]]);
 
   const all = await backupCli(['prune', '--repo', repo, '--keep-last', '1']);
@@ -258,7 +261,8 @@ test('prune breaks stale locks with a warning', async (t) => {
     await writeLock(repo, { host, pid, ageMs });
     const result = await backupCli(['prune', '--repo', repo, '--keep-last', '1']);
     assertExit(result, 0);
-    assert.match(result.err, /warning: breaking the stale lock locks\/exclusive-0badc0de\.json/, name);
+    assert.match(result.err,
+      /warning: breaking the stale lock locks\/exclusive-0badc0de\.json/, name);
     assert.match(result.err, reason, name);
     assert.deepEqual(await readdir(join(repo, 'locks')), [], name);
     assert.match(result.out, /removed 1 backups, kept 1/, name);

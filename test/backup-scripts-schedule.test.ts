@@ -77,11 +77,12 @@ test('systemd-analyze accepts the units', {
   const result = await backupCli(['schedule', '--class', 'db', '--every', '15m',
     '--output-dir', dir, '--script', script, '--env-file', envFile]);
   assert.equal(result.code, 0, result.err);
-  const units = ['srekit-backup-db.service', 'srekit-backup-db.timer'].map((name) => join(dir, name));
+  const units = ['srekit-backup-db.service', 'srekit-backup-db.timer']
+    .map((name) => join(dir, name));
   const verify = await new Promise<{ code: number; output: string }>((resolve) => {
     execFile('systemd-analyze', ['verify', ...units], { timeout: 60_000 },
       (error, stdout, stderr) => {
-        const code = error === null ? 0 : typeof error.code === 'number' ? error.code : -1;
+        const code = error === null ? 0 : Number(error.code ?? -1);
         resolve({ code, output: `${stdout}${stderr}` });
       });
   });
@@ -114,5 +115,6 @@ test('schedule rejects bad input and keeps files', async (t) => {
   const forced = await backupCli(['schedule', '--class', 'db', '--every', '5m',
     '--output-dir', dir, '--force']);
   assert.equal(forced.code, 0, forced.err);
-  assert.match(await readFile(join(dir, 'srekit-backup-db.timer'), 'utf8'), /OnCalendar=\*-\*-\* \*:00\/5:00 UTC/);
+  assert.match(await readFile(join(dir, 'srekit-backup-db.timer'), 'utf8'),
+    /OnCalendar=\*-\*-\* \*:00\/5:00 UTC/);
 });

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, type ExecFileException } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
@@ -26,14 +26,20 @@ function runScript(script: string, args: string[], env: NodeJS.ProcessEnv):
     execFile(join(scripts, script), args, {
       env: { PATH: `${dirname(process.execPath)}:/usr/bin:/bin`, ...env }, timeout: 60_000,
     }, (error, stdout, stderr) => {
-      const code = error === null ? 0 : typeof error.code === 'number' ? error.code : -1;
-      resolve({ code, out: stdout, err: stderr });
+      resolve({ code: exitCodeOf(error), out: stdout, err: stderr });
     });
   });
 }
 
+/** Returns a child's exit code from execFile's error: 0 without one, -1 when it was killed. */
+function exitCodeOf(error: ExecFileException | null): number {
+  if (error === null) return 0;
+  return typeof error.code === 'number' ? error.code : -1;
+}
+
 function assertCode(result: ScriptResult, code: number): void {
-  assert.equal(result.code, code, `exit ${result.code}\nstdout: ${result.out}\nstderr: ${result.err}`);
+  assert.equal(result.code, code,
+    `exit ${result.code}\nstdout: ${result.out}\nstderr: ${result.err}`);
 }
 
 /** Writes an executable that runs this checkout's srekit, for SREKIT_BIN. */

@@ -6,8 +6,16 @@
 export { registerBackupCommands } from './commands.js';
 export { createBackup } from './create.js';
 export type { CreateOptions, CreateResult } from './create.js';
+export { backupClasses, findBackupClass } from './classes.js';
+export type { BackupClass } from './classes.js';
 export { DirectoryStore } from './directory-store.js';
+export { acquireExclusiveLock } from './lock.js';
+export type { ExclusiveLock, LockTiming } from './lock.js';
 export type { Manifest, FileEntry } from './manifest.js';
+export { renderBackupRules } from './metrics-rules.js';
+export { pruneBackups } from './prune.js';
+export type { PruneOptions } from './prune.js';
+export type { RetentionDecision, RetentionPolicy } from './prune-policy.js';
 export { initRepository, openRepository, Repository } from './repository.js';
 export { restoreBackup } from './restore.js';
 export type { RestoreOptions } from './restore.js';

@@ -35,7 +35,8 @@ function tooOldRule(backupClass: BackupClass): Record<string, unknown> {
       + ` > ${limit}`,
     labels: { severity: 'page', service: 'backup', class: backupClass.name },
     annotations: {
-      summary: `The last successful ${backupClass.name} backup started {{ $value | humanizeDuration }} ago`,
+      summary: `The last successful ${backupClass.name} backup started `
+        + '{{ $value | humanizeDuration }} ago',
       description: `The newest successful backup of class ${backupClass.name} `
         + `(${backupClass.description}) is older than ${backupAgeAlertFactor} times its RPO of `
         + `${rpo}. Losing the data now would lose more than the RPO allows.`,
