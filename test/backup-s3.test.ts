@@ -167,3 +167,44 @@ test('killed S3 create is cleaned up later', async (t) => {
   const { id } = JSON.parse(next.out) as { id: string };
   assert.deepEqual(await listKeys('killed/data/'), [`killed/data/${id}.srkb`]);
 });
+
+test('S3 create fails when the server stops', async (t) => {
+  const dir = await tempDir(t);
+  const keyFile = join(dir, 'key');
+  await writeFile(keyFile, randomBytes(32));
+  const source = join(dir, 'source');
+  await mkdir(source);
+  for (let index = 0; index < 8; index += 1) {
+    await writeFile(join(source, `part-${index}.bin`), randomBytes(16 * 1024 * 1024));
+  }
+  // A second server that this test can stop without breaking the others.
+  const doomed = await startS3Server();
+  t.after(() => doomed.stop());
+  const doomedRepo = `s3://${doomed.bucket}/stopped`;
+  const previous = process.env.AWS_ENDPOINT_URL;
+  process.env.AWS_ENDPOINT_URL = doomed.endpoint;
+  t.after(() => { process.env.AWS_ENDPOINT_URL = previous; });
+  assert.equal((await backupCli(['init', '--repo', doomedRepo])).code, 0);
+
+  const creating = backupCli(['create', '--source', source, '--repo', doomedRepo,
+    '--key-file', keyFile]);
+  const client = clientFromEnvironment();
+  const deadline = Date.now() + 60_000;
+  let started = false;
+  while (!started && Date.now() < deadline) {
+    await delay(50);
+    const page = await client.send(new ListObjectsV2Command({
+      Bucket: doomed.bucket, Prefix: 'stopped/uploads/',
+    }));
+    started = (page.Contents ?? []).length > 0;
+  }
+  assert.ok(started, 'no multipart upload was started');
+  await doomed.stop();
+
+  // An unreferenced timer does not keep the test process alive once create returns.
+  const result = await Promise.race([creating, delay(120_000, 'timed out', { ref: false })]);
+  assert.notEqual(result, 'timed out', 'create hung after the server stopped');
+  const { code, err } = result as { code: number; err: string };
+  assert.equal(code, 1, err);
+  assert.match(err, /S3 request for s3:\/\/backups\/stopped\/.* failed/);
+});

@@ -38,26 +38,38 @@ export async function uploadStream(
   target: UploadTarget, source: Readable, signal?: AbortSignal, size = partSize,
 ): Promise<number> {
   const parts = readParts(source, size);
-  const first = await parts.next();
-  const second = first.done ? first : await parts.next();
-  if (second.done) {
-    const body = first.done ? Buffer.alloc(0) : first.value;
-    await putBuffer(target, body, signal);
-    return body.length;
+  try {
+    const first = await parts.next();
+    const second = first.done ? first : await parts.next();
+    if (second.done) {
+      const body = first.done ? Buffer.alloc(0) : first.value;
+      await putBuffer(target, body, signal);
+      return body.length;
+    }
+    return await uploadParts(target, [first.value, second.value], parts, signal);
+  } finally {
+    // Closing the generator destroys the source, so a producer that writes
+    // into it fails instead of waiting forever for a reader.
+    await parts.return(undefined);
   }
+}
+
+async function uploadParts(
+  target: UploadTarget, buffered: Buffer[], rest: AsyncGenerator<Buffer>, signal?: AbortSignal,
+): Promise<number> {
   const created = await target.client.send(new CreateMultipartUploadCommand({
     Bucket: target.bucket, Key: target.key, ChecksumAlgorithm: 'SHA256',
   }), { abortSignal: signal });
   const uploadId = created.UploadId;
   if (uploadId === undefined) throw new Error(`S3 returned no upload id for ${target.key}`);
-  await target.onStarted(uploadId);
   try {
-    const buffered = [first.value, second.value];
-    const total = await sendParts(target, uploadId, buffered, parts, signal);
+    await target.onStarted(uploadId);
+    const total = await sendParts(target, uploadId, buffered, rest, signal);
     await target.onFinished(uploadId);
     return total;
   } catch (error) {
-    await abortUpload(target, uploadId);
+    // The upload record may remain when the server is gone, so the next run aborts it.
+    await abortUpload(target, uploadId).catch(() => undefined);
     throw error;
   }
 }
