@@ -7,17 +7,17 @@ import type { Readable } from 'node:stream';
 /**
  * The size of each multipart part. S3 allows 10,000 parts, so a stream of
  * unknown size can reach 16 MiB × 10,000 = 156.25 GiB. Two parts are in
- * flight and one is being filled, so an upload buffers up to 48 MiB.
+ * flight and one is being filled, so an upload buffers about 48 MiB.
  */
 export const partSize = 16 * 1024 * 1024;
 
-/** The most parts S3 accepts in one multipart upload. */
+/** The maximum number of parts in one S3 multipart upload. */
 const maxParts = 10_000;
 
 /** Parts uploaded at the same time. */
 const partConcurrency = 2;
 
-/** Where an upload goes, and the hooks that record a multipart upload while it is open. */
+/** The destination of an upload, and hooks that record a multipart upload while it is open. */
 export interface UploadTarget {
   client: S3Client;
   bucket: string;
@@ -130,7 +130,7 @@ async function sendParts(
 
 /**
  * Aborts a multipart upload. A server without AbortMultipartUpload (s3rver
- * 3.7.1 answers MethodNotAllowed) or an upload that is already gone is not
+ * 3.7.1 returns MethodNotAllowed) or an upload that is already gone is not
  * an error, because the caller still removes its own record of the upload.
  */
 export async function abortUpload(
