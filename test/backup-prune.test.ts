@@ -9,6 +9,7 @@ import { applyRetention, type RetentionPolicy } from '../src/backup/prune-policy
 import { pruneBackups } from '../src/backup/prune.js';
 import { DirectoryStore } from '../src/backup/directory-store.js';
 import { Repository } from '../src/backup/repository.js';
+import { SrekitError } from '../src/common/errors.js';
 import { backupCli, newRepository, tempDir, type CliResult } from './fixtures/backup/helpers.js';
 
 const none: RetentionPolicy = {
@@ -296,4 +297,18 @@ test('prune removes the manifest before the artifact', async (t) => {
     `snapshots/${oldest}.json`, `data/${oldest}.srkb`, `verified/${oldest}.json`,
   ]);
   assert.match(deleted.at(-1) ?? '', /^locks\/exclusive-[0-9a-f]{8}\.json$/);
+});
+
+test('interrupted prune releases its lock', async (t) => {
+  const dir = await tempDir(t);
+  const { repo } = await newRepository(dir);
+  await createBackups(repo, await sourceDir(dir), 2);
+  const before = await repositoryFiles(repo);
+  const controller = new AbortController();
+  controller.abort(new SrekitError('INTERRUPTED', 'backup prune was interrupted by SIGINT'));
+
+  await assert.rejects(pruneBackups(new Repository(new DirectoryStore(repo)), {
+    policy: { ...none, last: 1 }, dryRun: false, warn: () => {}, signal: controller.signal,
+  }), /interrupted by SIGINT/);
+  assert.deepEqual(await repositoryFiles(repo), before);
 });

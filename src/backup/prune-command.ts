@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { CommandContext } from '../common/command.js';
 import { SrekitError } from '../common/errors.js';
+import { runInterruptible } from '../common/interrupt.js';
 import { writeJsonLine, type Io } from '../common/io.js';
 import { parseClassName } from './options.js';
 import { pruneBackups } from './prune.js';
@@ -62,10 +63,10 @@ export async function runPrune(options: PruneCommandOptions, context: CommandCon
   const policy = policyOf(options);
   const repository = await openRepository(options.repo);
   const dryRun = options.dryRun === true;
-  const decisions = await pruneBackups(repository, {
-    policy, className: options.class, dryRun,
+  const decisions = await runInterruptible('backup prune', (signal) => pruneBackups(repository, {
+    policy, className: options.class, dryRun, signal,
     warn: (message) => io.stderr.write(`warning: ${message}\n`),
-  });
+  }));
   printDecisions(io, decisions, dryRun, options.json === true);
 }
 

@@ -16,6 +16,8 @@ export interface PruneOptions {
   warn: (message: string) => void;
   /** Called after each backup is removed. */
   onRemoved?: (decision: RetentionDecision) => void;
+  /** Stops the removals between two backups, so no backup is left half removed. */
+  signal?: AbortSignal;
 }
 
 /**
@@ -36,6 +38,7 @@ export async function pruneBackups(repository: Repository, options: PruneOptions
     if (lock === undefined) return decisions;
     for (const decision of decisions) {
       if (decision.reasons.length > 0) continue;
+      options.signal?.throwIfAborted();
       lock.assertHeld();
       await removeBackup(repository, decision.manifest);
       options.onRemoved?.(decision);
