@@ -88,19 +88,42 @@ test('PostgreSQL backup restores to a dump file', async (t) => {
   assert.equal(dump.subarray(0, 5).toString('latin1'), 'PGDMP');
 });
 
+/**
+ * Makes the server ask role `guarded` for its password, which the trust
+ * setup of the test cluster never does. The superuser rewrites pg_hba.conf
+ * with COPY and reloads it, because pg_hba.conf has no SQL interface.
+ */
+async function requirePassword(url: string): Promise<void> {
+  await query(url, "create role guarded login password 'right-password'");
+  const [hba] = await query<{ hba_file: string }>(url, 'show hba_file');
+  const rules = ['host all guarded 127.0.0.1/32 scram-sha-256',
+    'host all all 127.0.0.1/32 trust', 'local all all trust'];
+  const values = rules.map((rule) => `('${rule}')`).join(', ');
+  await query(url, `copy (values ${values}) to '${hba?.hba_file ?? ''}'`);
+  await query(url, 'select pg_reload_conf()');
+}
+
 test('failed pg_dump leaves no backup', async (t) => {
   const dir = await tempDir(t);
   const { repo } = await newRepository(dir);
   const good = await cluster.createDatabase('pg_failed_src');
+  await requirePassword(good);
   const missing = good.replace('srekit@', 'srekit:s3cret-password@')
     .replace('pg_failed_src', 'no_such_database');
+  const wrongPassword = good.replace('srekit@', 'guarded:s3cret-password@');
   const closedPort = 'postgres://srekit@127.0.0.1:1/orders';
+  const cases: [string, RegExp][] = [
+    [missing, /database "no_such_database" does not exist/],
+    [wrongPassword, /password authentication failed for user "guarded"/],
+    [closedPort, /Connection refused|connection to server/],
+  ];
 
-  for (const source of [missing, closedPort]) {
+  for (const [source, reason] of cases) {
     const created = await backupCli(['create', '--source', source, '--repo', repo]);
     assert.equal(created.code, 1, created.err);
-    assert.match(created.err, /could not dump PostgreSQL database postgres:\/\/srekit/);
+    assert.match(created.err, /could not dump PostgreSQL database postgres:\/\/(srekit|guarded)/);
     assert.match(created.err, /pg_dump exited with code 1/);
+    assert.match(created.err, reason);
     assert.doesNotMatch(created.err, /s3cret-password/);
   }
   const listed = await backupCli(['list', '--repo', repo, '--json']);
