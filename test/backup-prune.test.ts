@@ -248,6 +248,19 @@ test('prune exits 11 while another holds the lock', async (t) => {
   assert.match(remote.err, /on host elsewhere\.example, pid 1/);
 });
 
+test('prune breaks an invalid lock', async (t) => {
+  const dir = await tempDir(t);
+  const { repo } = await newRepository(dir);
+  await createBackups(repo, await sourceDir(dir), 2);
+  await mkdir(join(repo, 'locks'), { recursive: true });
+  await writeFile(join(repo, 'locks/exclusive-0badc0de.json'), '{"kind": "shared"}');
+  const result = await backupCli(['prune', '--repo', repo, '--keep-last', '1']);
+  assertExit(result, 0);
+  assert.match(result.err,
+    /breaking the stale lock locks\/exclusive-0badc0de\.json: it is not a valid lock record/);
+  assert.deepEqual(await readdir(join(repo, 'locks')), []);
+});
+
 test('prune breaks stale locks with a warning', async (t) => {
   const cases: Array<{ name: string; host: string; pid: number; ageMs: number; reason: RegExp }> = [
     { name: 'older than the TTL', host: 'elsewhere.example', pid: 1, ageMs: 2 * 3_600_000,

@@ -85,14 +85,17 @@ async function checkOtherLocks(
   for (const object of await store.list(exclusivePrefix)) {
     if (object.key === ownKey || !object.key.endsWith('.json')) continue;
     const record = await readRecord(store, object.key);
-    const staleReason = record === undefined
-      ? 'it cannot be read'
-      : describeStale(record, timing.ttlMs);
-    if (staleReason === undefined && record !== undefined) {
-      throw lockedError(store, object.key, record);
+    // The holder released its lock after the listing.
+    if (record === 'missing') continue;
+    if (record === undefined) {
+      // Locks are written atomically, so an invalid one is damaged, not half written.
+      warn(`breaking the stale lock ${object.key}: it is not a valid lock record`);
+      await store.delete(object.key);
+      continue;
     }
-    warn(`breaking the stale lock ${object.key}${record ? ` of ${describeHolder(record)}` : ''}: `
-      + `${staleReason ?? 'stale'}`);
+    const staleReason = describeStale(record, timing.ttlMs);
+    if (staleReason === undefined) throw lockedError(store, object.key, record);
+    warn(`breaking the stale lock ${object.key} of ${describeHolder(record)}: ${staleReason}`);
     await store.delete(object.key);
   }
 }
@@ -122,13 +125,14 @@ function describeHolder(record: ExclusiveLockRecord): string {
   return `${record.command} on host ${record.host}, pid ${record.pid}, since ${record.time}`;
 }
 
-async function readRecord(store: Store, key: string): Promise<ExclusiveLockRecord | undefined> {
+/** Reads a lock: undefined when it is not a valid lock record, `missing` when it is gone. */
+async function readRecord(store: Store, key: string):
+  Promise<ExclusiveLockRecord | undefined | 'missing'> {
   try {
     const parsed = JSON.parse((await buffer(await store.get(key))).toString('utf8')) as unknown;
     return isRecord(parsed) ? parsed : undefined;
   } catch (error) {
-    // The holder deleted its lock after the listing, so it is no longer held.
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 'missing';
     if (error instanceof SyntaxError) return undefined;
     throw error;
   }
@@ -183,7 +187,8 @@ class HeldLock implements ExclusiveLock {
     if (this.lost !== undefined || this.timer === undefined) return;
     try {
       const current = await readRecord(this.store, this.key);
-      if (current?.pid !== this.record.pid || current.time !== this.record.time) {
+      if (typeof current !== 'object' || current.pid !== this.record.pid
+        || current.time !== this.record.time) {
         this.lost = 'it was removed by another process';
         return;
       }
