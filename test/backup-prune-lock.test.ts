@@ -63,3 +63,22 @@ test('exclusive lock notices its removal', async (t) => {
     assertSrekitError('BACKUP_LOCKED', /lost the lock .*removed by another process/));
   assert.deepEqual(await readdir(join(repo, 'locks')), []);
 });
+
+test('racing acquisitions never both win', async (t) => {
+  const dir = await tempDir(t);
+  const { repo } = await newRepository(dir);
+  const store = new DirectoryStore(repo);
+  for (let round = 0; round < 10; round += 1) {
+    const results = await Promise.allSettled(
+      Array.from({ length: 4 }, () => acquireExclusiveLock(store, options)));
+    const held = results.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
+    assert.ok(held.length <= 1, `round ${round}: ${held.length} holders`);
+    for (const result of results) {
+      if (result.status === 'rejected') {
+        assertSrekitError('BACKUP_LOCKED', /locked by prune/)(result.reason);
+      }
+    }
+    await Promise.all(held.map((lock) => lock.release()));
+    assert.deepEqual(await readdir(join(repo, 'locks')), [], `round ${round} left a lock`);
+  }
+});
