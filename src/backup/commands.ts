@@ -41,10 +41,17 @@ const metricsDirHelp = 'write node-exporter textfile metrics into this directory
 
 function registerInit(backup: Command, context: CommandContext): void {
   backup.command('init')
-    .description('create an empty backup repository in a directory')
-    .requiredOption('--repo <dir>', 'repository directory')
+    .description('create an empty backup repository in a directory or an existing S3 bucket')
+    .requiredOption('--repo <dir|s3-url>', 'repository directory or s3://BUCKET/PREFIX')
     .option('--json', 'print the result as one JSON line')
-    .addHelpText('after', '\nExample:\n  srekit backup init --repo /srv/backups\n')
+    .addHelpText('after', `
+For S3 the endpoint comes from AWS_ENDPOINT_URL_S3 or AWS_ENDPOINT_URL, the
+region from AWS_REGION, and credentials from the AWS SDK's usual sources.
+
+Examples:
+  srekit backup init --repo /srv/backups
+  AWS_REGION=eu-west-1 srekit backup init --repo s3://acme-backups/orders
+`)
     .action((options) => runInit(options, context));
 }
 
@@ -54,7 +61,7 @@ function registerCreate(backup: Command, context: CommandContext): void {
       + 'or a PostgreSQL database with pg_dump')
     .requiredOption('--source <path>',
       'directory to back up, sqlite:PATH for a SQLite database, or a postgres:// URL')
-    .requiredOption('--repo <dir>', 'repository directory')
+    .requiredOption('--repo <dir|s3-url>', 'repository directory or s3://BUCKET/PREFIX')
     .option('--class <name>', 'data class, used to pick backups and retention', parseClassName,
       'default')
     .addOption(new Option('--compression <kind>', 'compression of the archive')
@@ -78,7 +85,7 @@ ${exitStatus('\n  3   the backup was written, but some source files were skipped
 function registerList(backup: Command, context: CommandContext): void {
   backup.command('list')
     .description('list the backups in a repository, oldest first')
-    .requiredOption('--repo <dir>', 'repository directory')
+    .requiredOption('--repo <dir|s3-url>', 'repository directory or s3://BUCKET/PREFIX')
     .option('--class <name>', 'list only backups of this class', parseClassName)
     .option('--json', 'print one JSON line per backup')
     .addHelpText('after', `\nExample:\n  srekit backup list --repo /srv/backups --class db\n${exitStatus('')}`)
@@ -89,7 +96,7 @@ function registerVerify(backup: Command, context: CommandContext): void {
   const command = backup.command('verify')
     .description('check that stored backups are intact')
     .argument('[backup]', 'backup id, or `latest` (the default)')
-    .requiredOption('--repo <dir>', 'repository directory')
+    .requiredOption('--repo <dir|s3-url>', 'repository directory or s3://BUCKET/PREFIX')
     .option('--id <id>', 'backup id, or `latest`')
     .option('--class <name>', 'with latest: the newest backup of this class', parseClassName)
     .option('--all', 'verify every backup')
@@ -116,7 +123,7 @@ function registerRestore(backup: Command, context: CommandContext): void {
   const command = backup.command('restore')
     .description('restore a backup into a directory, or a SQLite backup to a database file')
     .argument('[backup]', 'backup id, or `latest` (the default)')
-    .requiredOption('--repo <dir>', 'repository directory')
+    .requiredOption('--repo <dir|s3-url>', 'repository directory or s3://BUCKET/PREFIX')
     .option('--id <id>', 'backup id, or `latest`')
     .option('--at <time>', 'the newest backup made at or before this ISO 8601 time')
     .option('--class <name>', 'with latest or --at: only backups of this class', parseClassName)
