@@ -8,7 +8,7 @@
 # Usage: backup.sh [--env-file FILE] [-- EXTRA-CREATE-ARGS...]
 #
 # Settings:
-#   SREKIT_BACKUP_REPO            repository directory (required)
+#   SREKIT_BACKUP_REPO            repository directory or s3:// URL (required)
 #   SREKIT_BACKUP_SOURCE          directory, sqlite:PATH or postgres:// URL (required)
 #   SREKIT_BACKUP_CLASS           data class (default: default)
 #   SREKIT_BACKUP_KEY_FILE        key file, or

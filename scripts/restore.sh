@@ -10,7 +10,7 @@
 # Usage: restore.sh [--env-file FILE] [-- EXTRA-RESTORE-ARGS...]
 #
 # Settings:
-#   SREKIT_BACKUP_REPO            repository directory (required)
+#   SREKIT_BACKUP_REPO            repository directory or s3:// URL (required)
 #   SREKIT_BACKUP_RESTORE_TO      target directory or database (required)
 #   SREKIT_BACKUP_RESTORE_ID      backup id (default: latest)
 #   SREKIT_BACKUP_RESTORE_AT      ISO 8601 time, such as 2026-12-04T17:00:00Z

@@ -7,7 +7,7 @@
 # Usage: verifybackup.sh [--env-file FILE] [-- EXTRA-VERIFY-ARGS...]
 #
 # Settings:
-#   SREKIT_BACKUP_REPO            repository directory (required)
+#   SREKIT_BACKUP_REPO            repository directory or s3:// URL (required)
 #   SREKIT_BACKUP_CLASS           check the newest backup of this class
 #   SREKIT_BACKUP_VERIFY          quick (default), full, or a sample percentage such as 10%
 #   SREKIT_BACKUP_VERIFY_ALL      1 to check every backup

@@ -45,7 +45,8 @@ kept. Prune holds the repository's exclusive lock while it removes backups.
 
 Examples:
   srekit backup prune --repo /srv/backups --keep-last 4 --keep-daily 7 --dry-run
-  srekit backup prune --repo /srv/backups --class db --keep-within 2d --keep-weekly 8
+  srekit backup prune --repo /srv/backups --class db --keep-within 2d \\
+    --keep-weekly 8
 
 Exit status:
   0   success

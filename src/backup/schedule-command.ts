@@ -33,14 +33,15 @@ export function registerSchedule(backup: Command, context: CommandContext): void
     .addHelpText('after', `
 The timer uses OnCalendar with Persistent=true, so a run missed while the
 host was off happens at boot, and a RandomizedDelaySec of a tenth of the
-interval. Install the units with \`systemctl enable --now srekit-backup-CLASS.timer\`.
+interval. Start it with \`systemctl enable --now srekit-backup-CLASS.timer\`.
 
 Example:
   srekit backup schedule --class db --every 15m --output-dir /etc/systemd/system
 
 Exit status:
   0   success
-  2   bad usage: an unknown class, an interval longer than its RPO, or units that exist`)
+  2   bad usage: an unknown class, an interval longer than its RPO, or
+      unit files that exist without --force`)
     .action((options: ScheduleCommandOptions) => runSchedule(options, context));
 }
 
