@@ -53,6 +53,7 @@ test('copy from directory to S3 and back', async (t) => {
   const down = await backupCli(['copy', '--repo', s3, '--to', back, '--id', first]);
   assert.equal(down.code, 0, down.err);
   assert.deepEqual(await readdir(join(back, 'snapshots')), [`${first}.json`]);
+  assert.deepEqual(await readdir(join(back, 'locks')), [], 'copy left its lock');
 
   const verified = await backupCli(['verify', '--repo', s3, '--all', '--full',
     '--key-file', keyFile]);

@@ -18,7 +18,8 @@ export interface CopyResult {
  * already has its manifest. The copied artifact is read back from the
  * target and its size and SHA-256 compared with the manifest before the
  * manifest is written, so the copy exists only once its data is proven.
- * A failed copy removes the artifact it wrote.
+ * A failed copy removes the artifact it wrote. While it runs, the copy
+ * holds the backup's lock in the target, as `create` does.
  */
 export async function copyBackup(
   source: Repository, target: Repository, manifest: Manifest,
@@ -28,6 +29,9 @@ export async function copyBackup(
     return { id: manifest.id, status: 'skipped', bytes: 0 };
   }
   const { key } = manifest.artifact;
+  // The lock marks the artifact as being written, so that a `create` in the
+  // target does not remove it as a leftover before its manifest exists.
+  await target.lock(manifest.id);
   try {
     const output = new PassThrough();
     const reading = pipeline(await source.store.get(key), new HashTap(onBytes), output);
@@ -38,6 +42,8 @@ export async function copyBackup(
   } catch (error) {
     await target.store.delete(key);
     throw error;
+  } finally {
+    await target.unlock(manifest.id);
   }
 }
 
