@@ -1,7 +1,8 @@
 /**
  * Backups: a tar archive of a directory, a SQLite database or a PostgreSQL
  * dump, compressed, encrypted in authenticated segments and stored in a
- * directory or S3 repository with a manifest that commits it. docs/backup-format.md describes the format.
+ * directory or S3 repository with a manifest that commits it.
+ * docs/backup-format.md describes the format.
  */
 export { registerBackupCommands } from './commands.js';
 export { createBackup } from './create.js';
