@@ -67,6 +67,11 @@ test('S3 round trip with verify --full', async (t) => {
   const verified = await backupCli(['verify', '--repo', repo, '--full', '--key-file', keyFile]);
   assert.equal(verified.code, 0, verified.err);
   assert.match(verified.out, new RegExp(`backup ${id}: ok \\(full`));
+  // Sampling reads byte ranges of the artifact with ranged GETs.
+  const sampled = await backupCli(['verify', '--repo', repo, '--sample', '50',
+    '--key-file', keyFile]);
+  assert.equal(sampled.code, 0, sampled.err);
+  assert.match(sampled.out, /ok \(sample, \d+ bytes read, \d+ segments decrypted\)/);
 
   const target = join(dir, 'restored');
   const restored = await backupCli(['restore', '--repo', repo, '--to', target,
