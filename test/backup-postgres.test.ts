@@ -164,3 +164,23 @@ test('drill checks a PostgreSQL dump', async (t) => {
   assert.equal(record.source, 'postgres');
   assert.equal(record.filesChecked, 1);
 });
+
+test('drill loads a scratch database', async (t) => {
+  const dir = await tempDir(t);
+  const { repo } = await newRepository(dir);
+  const source = await newSourceDatabase('pg_scratch_src');
+  const created = await backupCli(['create', '--source', source, '--repo', repo]);
+  assert.equal(created.code, 0, created.err);
+  const server = source.replace(/\/pg_scratch_src$/, '/postgres');
+
+  const drilled = await backupCli(['drill', '--repo', repo, '--scratch-server', server]);
+  assert.equal(drilled.code, 0, drilled.err);
+  assert.match(drilled.out, /including a scratch database load/);
+  const left = await query<{ datname: string }>(server,
+    "select datname from pg_database where datname like 'srekit_drill_%'");
+  assert.deepEqual(left, [], 'the scratch database was not dropped');
+
+  const invalid = await backupCli(['drill', '--repo', repo, '--scratch-server', '/tmp/db']);
+  assert.equal(invalid.code, 2, invalid.err);
+  assert.match(invalid.err, /invalid --scratch-server/);
+});

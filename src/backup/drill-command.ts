@@ -1,10 +1,11 @@
-import type { Command } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
 import { parseDurationSeconds, type CommandContext } from '../common/command.js';
 import { ExitCode } from '../common/exit-codes.js';
 import { runInterruptible } from '../common/interrupt.js';
 import { writeJsonLine } from '../common/io.js';
 import { drillBackup, type DrillResult } from './drill.js';
 import { keyOptions, parseClassName, readKey, type KeyOptions } from './options.js';
+import { isPostgresUrl, parsePostgresUrl, redactPassword } from './postgres.js';
 import { openRepository } from './repository.js';
 import { selectBackup } from './select.js';
 
@@ -12,6 +13,7 @@ interface DrillCommandOptions extends KeyOptions {
   repo: string;
   class?: string;
   rto: number;
+  scratchServer?: string;
   json?: boolean;
 }
 
@@ -26,13 +28,16 @@ export function registerDrill(backup: Command, context: CommandContext, exitStat
     .option('--class <name>', 'drill the newest backup of this class', parseClassName)
     .option('--rto <duration>', 'recovery time objective, such as 90s, 30m or 2h (default 30m)',
       parseDurationSeconds, defaultRtoSeconds)
+    .option('--scratch-server <url>', 'postgres:// URL of a server where a PostgreSQL dump is '
+      + 'loaded into a scratch database, which is dropped afterwards', parseServerUrl)
     .option('--json', 'print the result as one JSON line');
   for (const option of keyOptions()) command.addOption(option);
   command.addHelpText('after', `
 The backup is restored into a new directory under the system's temporary
 directory, every file is compared with the manifest, and the directory is
 removed. A PostgreSQL backup is restored as its dump file, which
-\`pg_restore --list\` must read, because no scratch database is created.
+\`pg_restore --list\` must read. With --scratch-server the dump is also
+loaded into a new database there, which is dropped afterwards.
 The exit status is 1 when the drill fails or takes longer than the RTO.
 
 Examples:
@@ -51,10 +56,19 @@ export async function runDrill(options: DrillCommandOptions, context: CommandCon
   const { manifests } = await repository.listManifests();
   const manifest = selectBackup(manifests, { kind: 'latest', className: options.class });
   const result = await runInterruptible('backup drill', (signal) => drillBackup(repository,
-    manifest, { rtoSeconds: options.rto, key, signal }));
+    manifest, { rtoSeconds: options.rto, key, scratchServer: options.scratchServer, signal }));
   if (options.json) writeJsonLine(io.stdout, 'drill', { ...result });
   else io.stdout.write(`${describeDrill(result)}\n`);
   if (!result.ok) context.setExitCode(ExitCode.failure);
+}
+
+function parseServerUrl(value: string): string {
+  if (!isPostgresUrl(value)) {
+    throw new InvalidArgumentError(`invalid --scratch-server "${redactPassword(value)}": `
+      + 'expected a postgres:// URL, such as postgres://drill@db1/postgres');
+  }
+  parsePostgresUrl(value);
+  return value;
 }
 
 function describeDrill(result: DrillResult): string {
@@ -65,6 +79,7 @@ function describeDrill(result: DrillResult): string {
   const verdict = result.ok ? 'within' : 'over';
   return `${head}: restored and checked ${result.filesChecked} entries `
     + `(${result.bytesChecked} bytes) in ${result.totalSeconds} s `
-    + `(restore ${result.restoreSeconds} s, checks ${result.checkSeconds} s), `
+    + `(restore ${result.restoreSeconds} s, checks ${result.checkSeconds} s`
+    + `${result.databaseLoaded ? ', including a scratch database load' : ''}), `
     + `${verdict} the RTO of ${result.rtoSeconds} s`;
 }

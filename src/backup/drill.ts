@@ -7,6 +7,7 @@ import { pipeline } from 'node:stream/promises';
 import { openBackup } from './artifact-reader.js';
 import type { KeyMaterial } from './keys.js';
 import type { FileEntry, Manifest } from './manifest.js';
+import { loadIntoScratchDatabase } from './drill-postgres.js';
 import { dumpFileName, runPostgresTool } from './postgres.js';
 import type { Repository } from './repository.js';
 import { restoreBackup } from './restore.js';
@@ -16,6 +17,8 @@ export interface DrillOptions {
   /** The recovery time objective in seconds, which restore and checks together must meet. */
   rtoSeconds: number;
   key?: KeyMaterial;
+  /** A PostgreSQL server URL where a PostgreSQL dump is loaded into a scratch database. */
+  scratchServer?: string;
   signal?: AbortSignal;
 }
 
@@ -31,6 +34,8 @@ export interface DrillResult {
   rtoSeconds: number;
   filesChecked: number;
   bytesChecked: number;
+  /** True when a PostgreSQL dump was loaded into a scratch database and dropped again. */
+  databaseLoaded: boolean;
   /** True when nothing failed and the total time is within the RTO. */
   ok: boolean;
   /** The error that failed the drill, if any. */
@@ -41,8 +46,8 @@ export interface DrillResult {
  * Restores `manifest` into a new scratch directory, checks every restored
  * file against the manifest's file list (content SHA-256, symlink targets,
  * directories), and times both steps against the RTO. A PostgreSQL backup
- * is restored as its dump file, which `pg_restore --list` must read. No
- * scratch database is created, because that needs a server to drill on.
+ * is restored as its dump file, which `pg_restore --list` must read, and
+ * with `scratchServer` it is also loaded into a scratch database there.
  * The scratch directory is removed in every case.
  */
 export async function drillBackup(
@@ -51,7 +56,7 @@ export async function drillBackup(
   const result: DrillResult = {
     id: manifest.id, class: manifest.class, source: manifest.source.kind,
     restoreSeconds: 0, checkSeconds: 0, totalSeconds: 0, rtoSeconds: options.rtoSeconds,
-    filesChecked: 0, bytesChecked: 0, ok: false,
+    filesChecked: 0, bytesChecked: 0, databaseLoaded: false, ok: false,
   };
   const started = performance.now();
   const seconds = (since: number) => Math.round(performance.now() - since) / 1000;
@@ -76,6 +81,10 @@ export async function drillBackup(
     if (manifest.source.kind === 'postgres') {
       await runPostgresTool('pg_restore', ['--list', join(target, dumpFileName)],
         `pg_restore could not read the dump of backup ${manifest.id}`);
+      if (options.scratchServer !== undefined) {
+        await loadIntoScratchDatabase(join(target, dumpFileName), options.scratchServer);
+        result.databaseLoaded = true;
+      }
     }
     result.checkSeconds = seconds(checking);
   } catch (error) {
