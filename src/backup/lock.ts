@@ -35,7 +35,7 @@ export const defaultLockTiming: LockTiming = { ttlMs: 30 * 60_000, refreshMs: 5 
 /** An exclusive lock that this process holds, refreshed until released. */
 export interface ExclusiveLock {
   readonly key: string;
-  /** Throws when the lock was removed or taken over since it was acquired. */
+  /** Throws once a refresh has found the lock removed or replaced by another process. */
   assertHeld(): void;
   /** Stops the refresh and deletes the lock. */
   release(): Promise<void>;
