@@ -325,3 +325,13 @@ test('interrupted prune releases its lock', async (t) => {
   }), /interrupted by SIGINT/);
   assert.deepEqual(await repositoryFiles(repo), before);
 });
+
+test('create runs beside a prune lock', async (t) => {
+  const dir = await tempDir(t);
+  const { repo } = await newRepository(dir);
+  await writeLock(repo, { host: hostname(), pid: process.pid, ageMs: 1000 });
+  // A create only adds objects, so it neither waits for the lock nor removes it.
+  const ids = await createBackups(repo, await sourceDir(dir), 1);
+  assert.equal(ids.length, 1);
+  assert.deepEqual(await readdir(join(repo, 'locks')), ['exclusive-0badc0de.json']);
+});
