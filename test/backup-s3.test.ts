@@ -123,12 +123,20 @@ test('S3 restore with a wrong key exits 12', async (t) => {
   assert.match(restored.err, /BACKUP_WRONG_KEY/);
 });
 
-test('S3 repository in a missing bucket exits 10', async () => {
+test('S3 missing bucket and bad access', async () => {
   for (const command of [['list'], ['init']]) {
     const result = await backupCli([...command, '--repo', 's3://no-such-bucket/repo']);
     assert.equal(result.code, 10, result.err);
     assert.match(result.err, /S3 bucket no-such-bucket does not exist/);
   }
+  // s3rver 3.7.1 checks the access key id but not SigV4 signatures, so the id is the bad part.
+  const accessKey = process.env.AWS_ACCESS_KEY_ID;
+  process.env.AWS_ACCESS_KEY_ID = 'UNKNOWN';
+  const denied = await backupCli(['list', '--repo', `s3://${server.bucket}/repo`])
+    .finally(() => { process.env.AWS_ACCESS_KEY_ID = accessKey; });
+  assert.equal(denied.code, 1, denied.err);
+  assert.match(denied.err, /S3 request for s3:\/\/backups\/repo\/ failed: .*HTTP 403/);
+  assert.match(denied.err, /check the AWS credentials/);
   const invalid = await backupCli(['list', '--repo', 's3://Bad_Bucket/repo']);
   assert.equal(invalid.code, 2, invalid.err);
   assert.match(invalid.err, /invalid S3 repository/);

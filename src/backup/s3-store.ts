@@ -75,7 +75,7 @@ export class S3Store implements Store {
       await this.client.send(new HeadBucketCommand({ Bucket: this.bucket }));
       return true;
     } catch (error) {
-      throw this.describeError(error, this.location);
+      throw this.describeError(error, '', true);
     }
   }
 
@@ -205,12 +205,15 @@ export class S3Store implements Store {
     }
   }
 
-  /** Turns an SDK error into ENOENT, BACKUP_NO_REPOSITORY or a message naming the object. */
-  private describeError(error: unknown, key: string): unknown {
+  /**
+   * Turns an SDK error into ENOENT, BACKUP_NO_REPOSITORY or a message naming
+   * the object. `bucketCheck` marks a HeadBucket, whose 404 means no bucket.
+   */
+  private describeError(error: unknown, key: string, bucketCheck = false): unknown {
     if (error instanceof SrekitError || !(error instanceof Error)) return error;
     if (error.name === 'AbortError') return error;
     const name = error.name;
-    if (name === 'NoSuchBucket' || (key === this.location && isNotFound(error))) {
+    if (name === 'NoSuchBucket' || (bucketCheck && isNotFound(error))) {
       return new SrekitError('BACKUP_NO_REPOSITORY', `S3 bucket ${this.bucket} does not exist `
         + `(repository ${this.location})`, {
         hint: 'create the bucket first, and check AWS_ENDPOINT_URL and AWS_REGION',
@@ -219,12 +222,20 @@ export class S3Store implements Store {
     if (name === 'NoSuchKey' || isNotFound(error)) {
       return Object.assign(new Error(`${this.location}${key} does not exist`), { code: 'ENOENT' });
     }
-    return new Error(`S3 request for ${this.location}${key} failed: ${name}: ${error.message}`,
-      { cause: error });
+    const status = httpStatusOf(error);
+    // A HEAD response has no body, so the SDK has no message, only the status.
+    const detail = error.message === '' || error.message === 'UnknownError'
+      ? '' : `: ${error.message}`;
+    const next = status === 403 ? '; check the AWS credentials and the bucket policy' : '';
+    return new Error(`S3 request for ${this.location}${key} failed: ${name}`
+      + `${status === undefined ? '' : ` (HTTP ${status})`}${detail}${next}`, { cause: error });
   }
 }
 
+function httpStatusOf(error: unknown): number | undefined {
+  return (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+}
+
 function isNotFound(error: unknown): boolean {
-  const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-  return (error as Error).name === 'NotFound' || status === 404;
+  return (error as Error).name === 'NotFound' || httpStatusOf(error) === 404;
 }
