@@ -205,3 +205,23 @@ function promtool(args: string[]): Promise<{ code: number; output: string }> {
     });
   });
 }
+
+test('failed verify removes the record', async (t) => {
+  const dir = await tempDir(t);
+  const { repo } = await newRepository(dir);
+  const source = await sourceDir(dir);
+  for (let index = 0; index < 2; index += 1) {
+    const created = await backupCli(['create', '--source', source, '--repo', repo]);
+    assert.equal(created.code, 0, created.err);
+  }
+  const first = await backupCli(['verify', '--repo', repo, '--all']);
+  assert.equal(first.code, 0, first.err);
+  const records = (await readdir(join(repo, 'verified'))).sort();
+  assert.equal(records.length, 2);
+
+  const damaged = join(repo, 'data', `${records[1]?.replace(/\.json$/, '')}.srkb`);
+  await writeFile(damaged, 'not an artifact');
+  const second = await backupCli(['verify', '--repo', repo, '--all']);
+  assert.equal(second.code, 1, second.err);
+  assert.deepEqual(await readdir(join(repo, 'verified')), [records[0]]);
+});

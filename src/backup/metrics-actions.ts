@@ -2,7 +2,7 @@ import type { CommandContext } from '../common/command.js';
 import type { CreateResult } from './create.js';
 import type { Manifest } from './manifest.js';
 import { resolveMetricsDir, writeCreateMetrics, writeVerifyMetrics } from './metrics.js';
-import { writeVerifyRecord } from './prune-verified.js';
+import { removeVerifyRecord, writeVerifyRecord } from './prune-verified.js';
 import { openRepository } from './repository.js';
 import type { VerifyResult } from './verify.js';
 
@@ -52,9 +52,10 @@ export async function createWithMetrics(
 
 /**
  * Runs `verify`, stores a verify record for each backup that passed (which
- * `prune` reads), and writes each checked class's gauges. When the command
- * fails before it reports any backup, only a `--class` given on the command
- * line is known, so only that class's attempt is written.
+ * `prune` reads) and removes it for each that failed, and writes each
+ * checked class's gauges. When the command fails before it reports any
+ * backup, only a `--class` given on the command line is known, so only that
+ * class's attempt is written.
  */
 export async function verifyWithRecords(
   options: MetricsOptions, context: CommandContext, verify: () => Promise<VerifyOutcome[]>,
@@ -65,6 +66,8 @@ export async function verifyWithRecords(
   try {
     outcomes = await verify();
   } catch (error) {
+    // NOTE: a single backup that fails throws here without its id, so its
+    // verify record stays and prune may keep protecting it.
     const className = options.class;
     if (dir !== undefined && className !== undefined) {
       await report(context, 'the metrics',
@@ -73,10 +76,12 @@ export async function verifyWithRecords(
     throw error;
   }
   const repository = await openRepository(options.repo);
-  for (const { result } of outcomes) {
-    if (result === undefined) continue;
-    await report(context, `the verify record of ${result.id}`,
-      () => writeVerifyRecord(repository, result));
+  for (const { manifest, result } of outcomes) {
+    // A backup that fails a check loses its record, so prune stops protecting it.
+    const update = result === undefined
+      ? () => removeVerifyRecord(repository, manifest.id)
+      : () => writeVerifyRecord(repository, result);
+    await report(context, `the verify record of ${manifest.id}`, update);
   }
   if (dir === undefined) return;
   for (const className of new Set(outcomes.map(({ manifest }) => manifest.class))) {

@@ -26,6 +26,11 @@ export async function writeVerifyRecord(repository: Repository, result: VerifyRe
     Buffer.from(`${JSON.stringify(record)}\n`, 'utf8'));
 }
 
+/** Removes backup `id`'s verify record, if it has one. */
+export async function removeVerifyRecord(repository: Repository, id: string): Promise<void> {
+  await repository.store.delete(verifyRecordKey(id));
+}
+
 /**
  * Returns the newest backup among `manifests` that has a verify record, or
  * undefined. A record that is not valid JSON for its own id does not count,
