@@ -224,4 +224,19 @@ test('failed verify removes the record', async (t) => {
   const second = await backupCli(['verify', '--repo', repo, '--all']);
   assert.equal(second.code, 1, second.err);
   assert.deepEqual(await readdir(join(repo, 'verified')), [records[0]]);
+
+  // A single backup that fails loses its record too, and its class's gauges show the failure.
+  const metrics = join(dir, 'metrics');
+  await mkdir(metrics);
+  const goodId = records[0]?.replace(/\.json$/, '') ?? '';
+  await writeFile(join(repo, 'data', `${goodId}.srkb`), 'damaged as well');
+  const single = await backupCli(['verify', '--repo', repo, goodId, '--metrics-dir', metrics]);
+  assert.equal(single.code, 1, single.err);
+  assert.match(single.err, /BACKUP_DAMAGED/);
+  assert.deepEqual(await readdir(join(repo, 'verified')), []);
+  const values = samples(await readFile(join(metrics, 'srekit_backup_verify_default.prom'),
+    'utf8'));
+  assert.ok(values.has('srekit_backup_last_verify_attempt_timestamp_seconds{class="default"}'));
+  assert.equal(
+    values.get('srekit_backup_last_verify_success_timestamp_seconds{class="default"}'), undefined);
 });

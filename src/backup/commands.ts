@@ -115,8 +115,8 @@ Examples:
   srekit backup verify --repo /srv/backups
   srekit backup verify --repo /srv/backups --all --full --key-file /etc/srekit/key
 ${exitStatus('')}`)
-    .action((positional: string | undefined, options) => verifyWithRecords(options, context,
-      () => runVerify(positional, options, context)));
+    .action((positional: string | undefined, options) => verifyWithRecords(
+      { ...options, positional }, context, () => runVerify(positional, options, context)));
 }
 
 function registerRestore(backup: Command, context: CommandContext): void {

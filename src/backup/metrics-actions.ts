@@ -1,9 +1,12 @@
 import type { CommandContext } from '../common/command.js';
+import { SrekitError } from '../common/errors.js';
 import type { CreateResult } from './create.js';
 import type { Manifest } from './manifest.js';
 import { resolveMetricsDir, writeCreateMetrics, writeVerifyMetrics } from './metrics.js';
 import { removeVerifyRecord, writeVerifyRecord } from './prune-verified.js';
-import { openRepository } from './repository.js';
+import { selectorOf, type SelectOptions } from './options.js';
+import { openRepository, type Repository } from './repository.js';
+import { selectBackup } from './select.js';
 import type { VerifyResult } from './verify.js';
 
 /** The outcome of checking one backup with `srekit backup verify`. */
@@ -18,6 +21,12 @@ export interface MetricsOptions {
   repo: string;
   class?: string;
   metricsDir?: string;
+}
+
+/** The options of `verify` that choose the checked backups. */
+export interface VerifySelectionOptions extends MetricsOptions, SelectOptions {
+  positional?: string;
+  all?: boolean;
 }
 
 /**
@@ -53,12 +62,13 @@ export async function createWithMetrics(
 /**
  * Runs `verify`, stores a verify record for each backup that passed (which
  * `prune` reads) and removes it for each that failed, and writes each
- * checked class's gauges. When the command fails before it reports any
- * backup, only a `--class` given on the command line is known, so only that
+ * checked class's gauges. When the command fails before it checks a backup,
+ * only a `--class` given on the command line is known, so only that
  * class's attempt is written.
  */
 export async function verifyWithRecords(
-  options: MetricsOptions, context: CommandContext, verify: () => Promise<VerifyOutcome[]>,
+  options: VerifySelectionOptions, context: CommandContext,
+  verify: () => Promise<VerifyOutcome[]>,
 ): Promise<void> {
   const dir = await resolveMetricsDir(options.metricsDir, context.io.env);
   const attempted = new Date();
@@ -66,16 +76,44 @@ export async function verifyWithRecords(
   try {
     outcomes = await verify();
   } catch (error) {
-    // NOTE: a single backup that fails throws here without its id, so its
-    // verify record stays and prune may keep protecting it.
-    const className = options.class;
-    if (dir !== undefined && className !== undefined) {
+    const failed = await failedBackup(options, error);
+    if (failed !== undefined) {
+      await recordOutcomes(failed.repository, [{ manifest: failed.manifest }], dir, attempted,
+        context);
+    } else if (dir !== undefined && options.class !== undefined) {
+      const className = options.class;
       await report(context, 'the metrics',
         () => writeVerifyMetrics(dir, className, attempted, undefined));
     }
     throw error;
   }
-  const repository = await openRepository(options.repo);
+  await recordOutcomes(await openRepository(options.repo), outcomes, dir, attempted, context);
+}
+
+/**
+ * Returns the one backup that a `verify` without `--all` failed on, found
+ * again with the same selection, or undefined when the error is not damage.
+ */
+async function failedBackup(options: VerifySelectionOptions, error: unknown):
+  Promise<{ repository: Repository; manifest: Manifest } | undefined> {
+  if (options.all || !(error instanceof SrekitError) || error.code !== 'BACKUP_DAMAGED') {
+    return undefined;
+  }
+  try {
+    const repository = await openRepository(options.repo);
+    const { manifests } = await repository.listManifests();
+    const manifest = selectBackup(manifests, selectorOf(options.positional, options));
+    return { repository, manifest };
+  } catch {
+    // The damage is what the user must see, so a second failure here is dropped.
+    return undefined;
+  }
+}
+
+async function recordOutcomes(
+  repository: Repository, outcomes: VerifyOutcome[], dir: string | undefined, attempted: Date,
+  context: CommandContext,
+): Promise<void> {
   for (const { manifest, result } of outcomes) {
     // A backup that fails a check loses its record, so prune stops protecting it.
     const update = result === undefined
