@@ -83,6 +83,12 @@ test('stack runs, reports, routes alerts and stops', async (t) => {
     assert.deepEqual(lines.slice(1).map((line) => line.health), Array(5).fill('ready'));
   });
 
+  await t.test('prometheus names its replica stack', async () => {
+    const response = await fetch(`${stack.endpoints.prometheus}/api/v1/status/config`);
+    const body = (await response.json()) as { data: { yaml: string } };
+    assert.match(body.data.yaml, /external_labels:\n\s+replica: stack\n/);
+  });
+
   await t.test('second up is rejected', async () => {
     await assert.rejects(startStack({ ...fastStack, workdir, ports: await freeStackPorts() }),
       assertSrekitError('STACK_ALREADY_RUNNING', /already running in .*prometheus pid/));

@@ -160,7 +160,7 @@ export const componentSpecs: Record<ComponentName, ComponentSpec> = {
         // Lets `curl -X POST .../-/reload` apply an edited configuration.
         '--web.enable-lifecycle',
         // Fills the `replica` external label of prometheus.yml from the
-        // PROMETHEUS_REPLICA environment variable, empty when it is unset.
+        // PROMETHEUS_REPLICA environment variable, `stack` when it is unset.
         '--enable-feature=expand-external-labels',
         `--rules.alert.resend-delay=${formatDuration(profile.alertResendDelay)}`],
     }),

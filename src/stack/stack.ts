@@ -352,7 +352,10 @@ class RunningStack implements Stack {
     const { command, args, cwd } = spec.command(this.settings.launch);
     const port = this.ports[spec.listener];
     const logFile = this.logFile(name);
-    const started = await spawnDetached({ command, args, cwd, logFile, env: this.settings.env });
+    // The stack runs one Prometheus, so its `replica` external label has a
+    // fixed value unless the caller chose one.
+    const env = { PROMETHEUS_REPLICA: 'stack', ...this.settings.env };
+    const started = await spawnDetached({ command, args, cwd, logFile, env });
     this.settings.progress(`started ${name} (pid ${started.pid}) on ${stackHost}:${port}`);
     const record: ComponentRecord = {
       ...started,
