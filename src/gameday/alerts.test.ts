@@ -51,11 +51,28 @@ test('gameday alerts have scaled timings', async () => {
   assert.equal(alerts.burn.timing.forDuration, 0);
   assert.deepEqual(alerts.burn.labels, { service: 'orders-api', slo: 'availability', tier: 'fast' });
   assert.equal(alerts.errorRatio.window, 30);
+  assert.equal(alerts.errorRatio.timing.confirmationWindow, 15);
   assert.equal(alerts.errorRatio.threshold, 0.05);
   assert.equal(alerts.latency.window, 30);
   assert.equal(alerts.latency.quantile, 0.95);
   assert.equal(alerts.latency.receiver, 'warn');
   assert.equal(alerts.latency.timing.forDuration, 15);
+});
+
+test('HighErrorRatio resolves before the burn', async () => {
+  // After a recovery HighErrorRatio must stop firing before the burn page
+  // that inhibits it. Over the same window the ratio passes 5% before the
+  // burn threshold, so its confirmation window must not be longer.
+  const definitions = await loadSpecsDir(committedSpecsDir);
+  for (const profile of [productionProfile, gamedayProfile]) {
+    const { errorRatio, burn } = scenarioAlerts(profile, definitions);
+    const confirmationWindow = errorRatio.timing.confirmationWindow;
+    assert.ok(confirmationWindow !== undefined, `${profile.name}: no confirmation window`);
+    assert.ok(confirmationWindow <= burn.burn.shortWindow,
+      `${profile.name}: confirmation window ${confirmationWindow} s is longer than the burn's `
+        + `short window ${burn.burn.shortWindow} s`);
+    assert.ok(burn.burn.threshold < errorRatio.threshold, `${profile.name}: thresholds`);
+  }
 });
 
 test('missing SLO spec is reported', () => {

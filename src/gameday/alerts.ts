@@ -67,7 +67,7 @@ export function scenarioAlerts(
   return {
     instanceDown: watched(find(alerts, 'InstanceDown'), profile),
     errorRatio: {
-      ...watched(errorRatio, profile),
+      ...confirmedWatched(errorRatio, profile),
       window: errorRatio.ratio?.window ?? missing('HighErrorRatio', 'a ratio window'),
       threshold: errorRatio.ratio?.threshold ?? missing('HighErrorRatio', 'a ratio threshold'),
     },
@@ -112,6 +112,14 @@ function watched(alert: ScaledAlert, profile: Profile): WatchedAlert {
     receiver: receiverOf(alert.severity),
     timing: ruleTiming(profile, alert.severity, alert.for, alert.keepFiringFor),
   };
+}
+
+// HighErrorRatio also checks its ratio over the window named confirmation.
+function confirmedWatched(alert: ScaledAlert, profile: Profile): WatchedAlert {
+  const base = watched(alert, profile);
+  const confirmationWindow = alert.windows.confirmation
+    ?? missing(alert.name, 'a window named confirmation');
+  return { ...base, timing: { ...base.timing, confirmationWindow } };
 }
 
 function ruleTiming(

@@ -9,6 +9,8 @@ import {
   maxSecondsToResolveBurn,
   maxSecondsToStopFiring,
   quantileCondition,
+  timeForConditionToEnd,
+  timeForConditionToHold,
   timeForShareToFall,
   timeForShareToRise,
   type AlertTiming,
@@ -59,6 +61,49 @@ test('ratio alert bounds include the window', () => {
   const resolveDelay = maxSecondsToResolve(ratioAlert) - maxSecondsToResolve(gaugeAlert);
   assertClose(detectDelay, 10, 'detection delay');
   assertClose(resolveDelay, 50, 'resolution delay');
+});
+
+test('confirmation window shortens resolution', () => {
+  // 30% failures: the 60 s window passes 5% after 10 s and the 30 s one
+  // after 5 s, so the alert fires with the later, 60 s window. After the
+  // fix the 30 s window falls under 5% after 25 s, 25 s before the 60 s one.
+  const ratio = { window: 60, threshold: 0.05, faultShare: 0.3 };
+  const single = { ...gaugeAlert, ratio };
+  const confirmed = { ...single, confirmationWindow: 30 };
+  assertClose(maxSecondsToDetect(confirmed), maxSecondsToDetect(single), 'detection bound');
+  const resolveDelay = maxSecondsToResolve(confirmed) - maxSecondsToResolve(gaugeAlert);
+  assertClose(resolveDelay, 25, 'resolution delay');
+  const stopDelay = maxSecondsToStopFiring(confirmed) - maxSecondsToStopFiring(gaugeAlert);
+  assertClose(stopDelay, 25, 'delay until it stops firing');
+});
+
+test('condition holds after both windows rise', () => {
+  const condition = { window: 30, threshold: 0.05, faultShare: 0.3 };
+  assertClose(timeForConditionToHold(condition), 5, 'one window');
+  assertClose(timeForConditionToHold(condition, 15), 5, 'confirmation window shorter');
+  assertClose(timeForConditionToHold(condition, 60), 10, 'confirmation window longer');
+});
+
+test('condition ends with the first window to fall', () => {
+  // From 30% down to 3.5%, as in the mitigation: each window falls under
+  // 5% at W·(1 − 1.5/26.5).
+  const condition = { window: 30, threshold: 0.05, faultShare: 0.3, remainingShare: 0.035 };
+  const fraction = 1 - 0.015 / 0.265;
+  assertClose(timeForConditionToEnd(condition), 30 * fraction, 'one window');
+  assertClose(timeForConditionToEnd(condition, 15), 15 * fraction, 'confirmation window');
+  const stuck = { ...condition, remainingShare: 0.06 };
+  assert.equal(timeForConditionToEnd(stuck, 15), Number.POSITIVE_INFINITY);
+});
+
+test('random fault bound on confirmation window', () => {
+  // At 50 requests a second the 15 s window at the 5% threshold contains 37.5
+  // failed requests, which may exceed it by 3·√37.5 and leave at 26.5%·50 a second.
+  const condition = {
+    window: 30, threshold: 0.05, faultShare: 0.3, remainingShare: 0.035,
+    random: { requestsPerSecond: 50, uncounted: 0 },
+  };
+  const expected = 15 * (1 - 0.015 / 0.265) + (3 * Math.sqrt(37.5)) / (0.265 * 50);
+  assertClose(timeForConditionToEnd(condition, 15), expected, 'time to end');
 });
 
 test('keep_firing_for delays resolution only', () => {

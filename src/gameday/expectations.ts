@@ -21,6 +21,12 @@ export interface AlertTiming {
   observationDelay?: number;
   /** For alerts on a share of requests over a window. Unset for alerts on a gauge. */
   ratio?: ShareCondition;
+  /**
+   * A second, shorter window over which the share must also pass the
+   * threshold of `ratio`, as HighErrorRatio confirms its ratio. Unset for
+   * alerts on one window.
+   */
+  confirmationWindow?: number;
 }
 
 /**
@@ -114,7 +120,7 @@ export const deliveryAllowanceSeconds = 3;
 export function maxSecondsToFire(timing: AlertTiming): number {
   const conditionTrue = timing.scrapeInterval
     + (timing.observationDelay ?? 0)
-    + (timing.ratio ? timeForShareToRise(timing.ratio) : 0);
+    + (timing.ratio ? timeForConditionToHold(timing.ratio, timing.confirmationWindow) : 0);
   return conditionTrue
     + 2 * timing.evaluationInterval
     + timing.forDuration
@@ -136,7 +142,7 @@ export function maxSecondsToDetect(timing: AlertTiming): number {
 export function maxSecondsToStopFiring(timing: AlertTiming): number {
   const conditionFalse = timing.scrapeInterval
     + (timing.observationDelay ?? 0)
-    + (timing.ratio ? timeForShareToFall(timing.ratio) : 0);
+    + (timing.ratio ? timeForConditionToEnd(timing.ratio, timing.confirmationWindow) : 0);
   return conditionFalse
     + timing.evaluationInterval
     + timing.keepFiringFor
@@ -221,6 +227,36 @@ export function maxSecondsToResolveBurn(timing: BurnAlertTiming): number {
     + timing.keepFiringFor
     + timing.groupInterval
     + deliveryAllowanceSeconds;
+}
+
+/**
+ * Returns the seconds after the start of a fault until the share reaches
+ * the threshold over the window and, when `confirmationWindow` is set, over
+ * that window too. Both shares only rise while the fault lasts, so the
+ * later of the two crossings applies.
+ */
+export function timeForConditionToHold(
+  condition: ShareCondition,
+  confirmationWindow?: number,
+): number {
+  const rise = timeForShareToRise(condition);
+  if (confirmationWindow === undefined) return rise;
+  return Math.max(rise, timeForShareToRise({ ...condition, window: confirmationWindow }));
+}
+
+/**
+ * Returns the seconds after the fix until the share falls under the
+ * threshold over the window or, when `confirmationWindow` is set, over that
+ * window. The condition needs both, so it ends with the earlier fall, which
+ * is nearly always the shorter window's.
+ */
+export function timeForConditionToEnd(
+  condition: ShareCondition,
+  confirmationWindow?: number,
+): number {
+  const fall = timeForShareToFall(condition);
+  if (confirmationWindow === undefined) return fall;
+  return Math.min(fall, timeForShareToFall({ ...condition, window: confirmationWindow }));
 }
 
 /**
