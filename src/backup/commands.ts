@@ -23,7 +23,8 @@ Exit status:
 /** Adds the `srekit backup` commands to the program. */
 export const registerBackupCommands: RegisterCommands = (program, context) => {
   const backup = program.command('backup')
-    .description('back up a directory or SQLite database into a repository, and verify and restore it');
+    .description('back up directories and databases to a directory or S3, '
+      + 'and verify, prune and restore them');
   registerInit(backup, context);
   registerCreate(backup, context);
   registerList(backup, context);
@@ -121,7 +122,7 @@ ${exitStatus('')}`)
 
 function registerRestore(backup: Command, context: CommandContext): void {
   const command = backup.command('restore')
-    .description('restore a backup into a directory, or a SQLite backup to a database file')
+    .description('restore a backup into a directory, a SQLite file or a PostgreSQL database')
     .argument('[backup]', 'backup id, or `latest` (the default)')
     .requiredOption('--repo <dir|s3-url>', 'repository directory or s3://BUCKET/PREFIX')
     .option('--id <id>', 'backup id, or `latest`')
