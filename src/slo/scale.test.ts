@@ -19,9 +19,10 @@ test('production keeps the windows as written', () => {
   const errorRatio = alertNamed(alerts, 'HighErrorRatio');
   assert.equal(instanceDown.for, 60);
   assert.equal(errorRatio.for, 120);
-  assert.deepEqual(errorRatio.windows, { ratio: 600 });
+  assert.deepEqual(errorRatio.windows, { ratio: 600, confirmation: 300 });
   assert.deepEqual(errorRatio.ratio, { window: 600, threshold: 0.05, minRequestRate: 1 });
   assert.match(errorRatio.expression, /\[10m\]/);
+  assert.match(errorRatio.expression, /\[5m\]/);
 });
 
 test('gameday divides windows and for by 20', () => {
@@ -30,9 +31,10 @@ test('gameday divides windows and for by 20', () => {
   const errorRatio = alertNamed(alerts, 'HighErrorRatio');
   assert.equal(instanceDown.for, 3);
   assert.equal(errorRatio.for, 6);
-  assert.deepEqual(errorRatio.windows, { ratio: 30 });
+  assert.deepEqual(errorRatio.windows, { ratio: 30, confirmation: 15 });
   assert.equal(errorRatio.ratio?.window, 30);
   assert.match(errorRatio.expression, /\[30s\]/);
+  assert.match(errorRatio.expression, /\[15s\]/);
   assert.doesNotMatch(errorRatio.expression, /\[10m\]/);
   assert.match(errorRatio.annotations.description, /over the last 30s/);
   assert.match(instanceDown.annotations.description, /for at least 3s/);
