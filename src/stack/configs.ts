@@ -81,10 +81,13 @@ function renderPrometheusConfig(
   const scrapeConfigs = config.get('scrape_configs');
   const found = new Set<string>();
   if (isSeq(scrapeConfigs)) {
+    // Jobs for listeners that the stack does not run, such as cAdvisor, are
+    // left out, because their targets would be down and fire InstanceDown.
+    scrapeConfigs.items = scrapeConfigs.items
+      .filter((item) => !isMap(item) || String(item.get('job_name')) in scrapeJobs);
     for (const item of scrapeConfigs.items) {
       if (!isMap(item)) continue;
       const job = String(item.get('job_name'));
-      if (!(job in scrapeJobs)) continue;
       const port = ports[scrapeJobs[job as keyof typeof scrapeJobs]];
       item.set('static_configs', config.createNode([{ targets: [`${stackHost}:${port}`] }]));
       found.add(job);
