@@ -1,13 +1,22 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { renderSloFiles, writeGeneratedFiles } from './slo-generate.js';
 import { renderSloTests } from './slo-tests.js';
 import { loadSpecs } from './spec-files.js';
 import type { SloDefinition } from './spec.js';
+
+/** Runs promtool with `args` and returns its exit code and output. */
+function promtool(args: string[]): Promise<{ code: number; output: string }> {
+  return new Promise((resolve) => {
+    execFile('promtool', args, (error, stdout, stderr) => {
+      resolve({ code: error ? Number(error.code ?? 1) : 0, output: stdout + stderr });
+    });
+  });
+}
 
 /** Writes a spec with `count` SLOs, each reading the counters of its own job, and loads it. */
 async function manySlos(dir: string, count: number): Promise<SloDefinition[]> {
@@ -46,12 +55,30 @@ test('promtool passes tests of three SLOs', async (t) => {
   const paths = { rules: join(dir, 'rules/slos.yml'), tests: join(dir, 'tests/slos.test.yml') };
   await writeGeneratedFiles(renderSloFiles(definitions, paths));
 
-  const result = await new Promise<{ code: number; output: string }>((resolve) => {
-    execFile('promtool', ['test', 'rules', paths.tests], (error, stdout, stderr) => {
-      resolve({ code: error ? Number(error.code ?? 1) : 0, output: stdout + stderr });
-    });
-  });
+  const result = await promtool(['test', 'rules', paths.tests]);
 
   assert.equal(result.code, 0, result.output);
   assert.match(result.output, /SUCCESS/);
+});
+
+test('recovery case catches a missing short window', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'srekit-slo-tests-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const definitions = await manySlos(dir, 1);
+  await mkdir(join(dir, 'rules'));
+  await mkdir(join(dir, 'tests'));
+  const paths = { rules: join(dir, 'rules/slos.yml'), tests: join(dir, 'tests/slos.test.yml') };
+  const files = renderSloFiles(definitions, paths);
+  await writeGeneratedFiles(files);
+
+  // Without the short window, an alert keeps firing for as long as the long
+  // window still contains the outage.
+  const rules = await readFile(paths.rules, 'utf8');
+  const longOnly = rules.replace(/\n\s+and\n\s+slo:sli_error:ratio_rate(5m|30m)\{[^}]*\} >= [\d.]+/g, '');
+  assert.notEqual(longOnly, rules);
+  await writeFile(paths.rules, longOnly);
+  const result = await promtool(['test', 'rules', paths.tests]);
+
+  assert.equal(result.code, 1, result.output);
+  assert.match(result.output, /full outage for \S+ resolves \S+ after it ends/);
 });

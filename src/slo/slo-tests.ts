@@ -215,6 +215,42 @@ function outageCase(series: SloSeries): TestCase {
   ], firing);
 }
 
+/**
+ * Builds the case of {@link outageCase} followed by healthy traffic until
+ * every short window is clean again: the alerts fire at the end of the
+ * outage and have resolved by the end of the case, while the long windows
+ * still contain the outage.
+ */
+function recoveryCase(series: SloSeries): TestCase {
+  const { definition } = series;
+  const steps = lastStep(definition);
+  const perStep = trafficPerMinute(definition);
+  const { minutes: outageSteps, firing } = outageMinutes(definition, perStep, steps - 1);
+  const healthySteps = steps - outageSteps;
+  const longestShort = Math.max(...definition.tiers.map((tier) => tier.shortWindow));
+  const recoverySteps = longestShort / step + 2;
+  const outage = testCase(series, `full outage for ${formatDuration(outageSteps * step)} `
+    + `resolves ${formatDuration(recoverySteps * step)} after it ends`, [
+    {
+      series: seriesText(series.metric, series.errorLabels),
+      values: [counter(0, 0, healthySteps), counter(perStep, perStep, outageSteps - 1),
+        counter(perStep * outageSteps, 0, recoverySteps - 1)].join(' '),
+    },
+    {
+      series: seriesText(series.metric, series.successLabels),
+      values: [counter(0, perStep, healthySteps),
+        counter(perStep * healthySteps, 0, outageSteps - 1),
+        counter(perStep * (healthySteps + 1), perStep, recoverySteps - 1)].join(' '),
+    },
+  ], firing);
+  const resolved = {
+    eval_time: formatDuration((steps + recoverySteps) * step),
+    alertname: burnAlertName,
+    exp_alerts: [],
+  };
+  return { ...outage, alert_rule_test: [...outage.alert_rule_test, resolved] };
+}
+
 function thresholdCases(series: SloSeries): TestCase[] {
   const { definition } = series;
   return definition.tiers.flatMap((tier) => {
@@ -306,8 +342,9 @@ function absentCase(
 
 /**
  * Renders the promtool test file for the SLO rules: zero traffic on every
- * SLO, then per SLO a full outage and a burn exactly at and just under each
- * tier's threshold, then one case where every request counter is absent. An SLO whose series
+ * SLO, then per SLO a full outage, its recovery, and a burn exactly at and
+ * just under each tier's threshold, then one case where every request
+ * counter is absent. An SLO whose series
  * cannot be derived from its selectors gets a comment in place of its cases.
  */
 export function renderSloTests(
@@ -325,6 +362,7 @@ export function renderSloTests(
   const steps = Math.max(0, ...definitions.map(lastStep));
   const tests = testable.flatMap((series) => [
     outageCase(series),
+    recoveryCase(series),
     ...thresholdCases(series),
     ...lowTrafficCase(series),
   ]);
