@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { access, mkdir, readdir, stat } from 'node:fs/promises';
+import { access, mkdir, readdir, readlink, stat, symlink, writeFile } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import { test } from 'node:test';
 import type { Headers, Pack } from 'tar-stream';
@@ -163,4 +163,32 @@ test('restore rejects mismatched content', async (t) => {
   assert.equal(restored.code, 1, restored.err);
   assert.match(restored.err, /file a\.txt does not match the SHA-256 in the manifest/);
   await assert.rejects(access(target), { code: 'ENOENT' });
+});
+
+test('create skips escaping symlinks', async (t) => {
+  const dir = await tempDir(t);
+  const { repo, keyFile } = await newRepository(dir);
+  const source = join(dir, 'source');
+  await mkdir(join(source, 'app'), { recursive: true });
+  await writeFile(join(source, 'app/kept.txt'), 'kept');
+  await symlink('/etc/hostname', join(source, 'current'));
+  await symlink('../../shared/config', join(source, 'app/cfg'));
+  await symlink('kept.txt', join(source, 'app/inside'));
+
+  const created = await backupCli(['create', '--source', source, '--repo', repo,
+    '--key-file', keyFile]);
+  assert.equal(created.code, 3, created.err);
+  assert.match(created.err, /skipped current: symlink to \/etc\/hostname/);
+  assert.match(created.err, /skipped app\/cfg: symlink to \.\.\/\.\.\/shared\/config/);
+  assert.match(created.err, /\[BACKUP_INCOMPLETE\]/);
+
+  const verified = await backupCli(['verify', '--repo', repo, '--full', '--key-file', keyFile]);
+  assert.equal(verified.code, 0, verified.err);
+  const target = join(dir, 'target');
+  const restored = await backupCli(['restore', '--repo', repo, '--to', target,
+    '--key-file', keyFile]);
+  assert.equal(restored.code, 0, restored.err);
+  assert.deepEqual(await readdir(target), ['app']);
+  assert.deepEqual(await readdir(join(target, 'app')), ['inside', 'kept.txt']);
+  assert.equal(await readlink(join(target, 'app/inside')), 'kept.txt');
 });

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { once } from 'node:events';
 import type { Headers, Pack } from 'tar-stream';
 import { describeFileError } from '../common/files.js';
+import { checkSymlinkTarget, UnsafeEntryError } from './entry-rules.js';
 import type { FileEntry } from './manifest.js';
 import { zeroModeRecord } from './tar-records.js';
 
@@ -31,7 +32,8 @@ export interface PackOptions {
  * Adds the tree under `root` to `pack` in a stable order, depth first with
  * names sorted, and returns the file list with each file's SHA-256. Paths
  * are relative to `root`, and `root` itself is not an entry. Sockets, FIFOs,
- * devices and paths that cannot be read are skipped and reported. A file
+ * devices, paths that cannot be read and symlinks that restore would reject
+ * (absolute or leaving the tree) are skipped and reported. A file
  * that shrinks while it is read is padded with zeros to its size at the
  * start, and reported too.
  */
@@ -141,6 +143,17 @@ async function packSymlink(
     tree.skipped.push({ path, reason: describeFileError(error) });
     return;
   }
+  // Restore rejects such a link, which would make the whole backup unrestorable.
+  // NOTE: a chain of in-tree links that leads out only when followed on disk
+  // (d -> ., x -> d/d/../..) passes this check, and restore still rejects it.
+  try {
+    checkSymlinkTarget(path, target);
+  } catch (error) {
+    if (!(error instanceof UnsafeEntryError)) throw error;
+    tree.skipped.push({ path, reason: `symlink to ${target}, which ${describeEscape(target)}. `
+      + 'Restore rejects such links, so back up the target separately if it is needed' });
+    return;
+  }
   await addEntry(pack, { ...baseHeader(path, stats), type: 'symlink', linkname: target });
   tree.files.push({ path, type: 'symlink', size: 0, target });
 }
@@ -219,6 +232,12 @@ function openEntry(pack: Pack, header: Headers, content?: Buffer):
   // A caller that fails while writing never awaits `finished`.
   finished.catch(() => {});
   return { entry, finished };
+}
+
+function describeEscape(target: string): string {
+  if (target.startsWith('/')) return 'is an absolute path';
+  if (target === '') return 'is empty';
+  return 'leads outside the source';
 }
 
 function describeType(stats: BigIntStats): string {
