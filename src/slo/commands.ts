@@ -64,7 +64,7 @@ Examples:
 Exit status:
   0   the file was written, or (--check) it is up to date
   1   (--check) the file is missing or stale
-  2   bad usage`)
+  2   bad usage, or SLO specs that are invalid, unreadable or define no SLO`)
     .action(async (options: GenerateOptions) => runGenerate(options, context));
 }
 

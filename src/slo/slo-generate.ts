@@ -25,9 +25,12 @@ export interface GeneratedFile {
   content: string;
 }
 
-/** Reads and validates every spec in `specsDir`; throws INVALID_CONFIG listing every problem. */
+/**
+ * Reads and validates every spec in `specsDir`. Throws INVALID_CONFIG listing
+ * every problem, and INVALID_INPUT when the directory defines no SLO.
+ */
 export async function loadSpecsDir(specsDir: string): Promise<SloDefinition[]> {
-  return loadSpecs(await listSpecFiles(specsDir));
+  return loadSpecs(await listSpecFiles(specsDir), specsDir);
 }
 
 /**

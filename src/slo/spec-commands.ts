@@ -8,7 +8,7 @@ import {
   assertGeneratedFilesCurrent, committedSloRulesPath, committedSloTestsPath, committedSpecsDir,
   loadSpecsDir, renderSloFiles, writeGeneratedFiles, type GeneratedFile,
 } from './slo-generate.js';
-import { listSpecFiles, loadSpecs } from './spec-files.js';
+import { loadSpecs } from './spec-files.js';
 import type { SloDefinition } from './spec.js';
 
 interface ValidateOptions {
@@ -54,11 +54,12 @@ Examples:
 
 Exit status:
   0   every spec is valid
-  2   a spec is invalid: each problem is listed as FILE: PATH: PROBLEM`)
+  2   a spec is invalid: each problem is listed as FILE: PATH: PROBLEM;
+      or a file cannot be read, or the specs define no SLO`)
     .action(async (files: string[], options: ValidateOptions) => {
       const definitions = files.length > 0
         ? await loadSpecs(files)
-        : await loadSpecs(await listSpecFiles(resolve(options.specs)));
+        : await loadSpecsDir(resolve(options.specs));
       for (const definition of definitions) printDefinition(definition, options, context);
     });
 }
@@ -103,7 +104,7 @@ function extendGenerate(generate: Command, context: CommandContext): void {
 With the production profile and the default --output, generate also turns
 the SLO specs into monitoring/prometheus/rules/slos.yml and
 monitoring/prometheus/tests/slos.test.yml, and --check compares them too.
-Invalid specs stop it before any file is written.`)
+Invalid specs, or specs without any SLO, stop it before any file is written.`)
     .hook('preAction', async (command) => {
       pending = [];
       const options = command.opts<GenerateHookOptions>();

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import type { z } from 'zod';
 import { SrekitError, isSystemError } from '../common/errors.js';
+import { describeFileError, isPathError } from '../common/files.js';
 import {
   checkDefinition, fromSrekitSpec, srekitSpecSchema, srekitSpecVersion,
   type SloDefinition, type SpecIssue,
@@ -90,7 +91,7 @@ function readDocument(
 
 /** Reads one spec file, which may contain several YAML documents; messages name `file`. */
 export async function readSpecFile(file: string, path = file): Promise<SpecFileResult> {
-  const text = await readFile(path, 'utf8');
+  const text = await readSpecText(file, path);
   const documents = parseAllDocuments(text);
   const result: SpecFileResult = { definitions: [], errors: [] };
   const list = Array.isArray(documents) ? documents : [documents];
@@ -111,6 +112,20 @@ export async function readSpecFile(file: string, path = file): Promise<SpecFileR
   return result;
 }
 
+/** Reads a spec file's text. Throws INVALID_INPUT naming `file` when the path cannot be read. */
+async function readSpecText(file: string, path: string): Promise<string> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (error) {
+    if (!isPathError(error)) throw error;
+    throw new SrekitError('INVALID_INPUT',
+      `could not read SLO spec ${file}: ${describeFileError(error)}`, {
+        hint: 'pass a readable spec file, or no file to check every spec in --specs',
+        cause: error,
+      });
+  }
+}
+
 /** Lists the spec files (`*.yaml`, `*.yml`) of a directory, sorted. */
 export async function listSpecFiles(directory: string): Promise<string[]> {
   let entries: string[];
@@ -122,7 +137,12 @@ export async function listSpecFiles(directory: string): Promise<string[]> {
         hint: 'create it with one spec file per service, or pass --specs DIR',
       });
     }
-    throw error;
+    if (!isPathError(error)) throw error;
+    throw new SrekitError('INVALID_INPUT',
+      `could not list SLO spec directory ${directory}: ${describeFileError(error)}`, {
+        hint: 'pass a directory of spec files with --specs DIR',
+        cause: error,
+      });
   }
   return entries.filter((name) => /\.ya?ml$/.test(name)).sort().map((name) => join(directory, name));
 }
@@ -130,9 +150,15 @@ export async function listSpecFiles(directory: string): Promise<string[]> {
 /**
  * Reads and validates every spec file and returns all their SLOs. Throws one
  * INVALID_CONFIG error listing every problem in every file, so a caller
- * writes nothing unless all specs are valid.
+ * writes nothing unless all specs are valid. Throws INVALID_INPUT when the
+ * files define no SLO at all, because generating from no SLOs would delete
+ * every SLO alert. `source` names the files in that error, such as their
+ * directory.
  */
-export async function loadSpecs(files: readonly string[]): Promise<SloDefinition[]> {
+export async function loadSpecs(
+  files: readonly string[],
+  source = files.join(', '),
+): Promise<SloDefinition[]> {
   const definitions: SloDefinition[] = [];
   const errors: string[] = [];
   for (const file of files) {
@@ -156,5 +182,16 @@ export async function loadSpecs(files: readonly string[]): Promise<SloDefinition
       hint: 'fix the specs and run `srekit slo validate` again; nothing was written',
     });
   }
+  if (definitions.length === 0) throw noSlosError(files, source);
   return definitions;
+}
+
+function noSlosError(files: readonly string[], source: string): SrekitError {
+  const reason = files.length === 0
+    ? 'it contains no *.yaml or *.yml file'
+    : 'the spec files are empty or contain only comments';
+  return new SrekitError('INVALID_INPUT', `no SLOs found in ${source}: ${reason}`, {
+    hint: 'add a spec with at least one SLO, or pass the directory of the specs with --specs; '
+      + 'nothing was written',
+  });
 }
