@@ -292,3 +292,44 @@ test('verify modes find a damaged segment', async (t) => {
   const record = JSON.parse(sampled.out) as { segmentsChecked: number };
   assert.equal(record.segmentsChecked, 1);
 });
+
+test('empty path options are rejected', async (t) => {
+  const dir = await tempDir(t);
+  const { repo } = await newRepository(dir);
+  const source = await sourceWithFile(dir);
+  const created = await backupCli(['create', '--source', source, '--repo', repo]);
+  assert.equal(created.code, 0, created.err);
+  // An empty path means the current directory, so each case runs in a scratch one.
+  const cwd = join(dir, 'cwd');
+  await mkdir(cwd);
+  await writeFile(join(cwd, 'keep.txt'), 'keep');
+  const previous = process.cwd();
+  process.chdir(cwd);
+  t.after(() => process.chdir(previous));
+  const repoBefore = await readdir(repo, { recursive: true });
+  const cases: [string, string[]][] = [
+    ['--repo', ['init', '--repo', '']],
+    ['--repo', ['create', '--source', source, '--repo', '']],
+    ['--repo', ['list', '--repo', ' ']],
+    ['--source', ['create', '--source', '', '--repo', repo]],
+    ['--key-file', ['create', '--source', source, '--repo', repo, '--key-file', '']],
+    ['--metrics-dir', ['create', '--source', source, '--repo', repo, '--metrics-dir', '']],
+    ['--to', ['restore', '--repo', repo, '--to', '', '--force']],
+    ['--to', ['restore', '--repo', repo, '--to', ' \t', '--force']],
+    ['--key-file', ['verify', '--repo', repo, '--full', '--key-file', '']],
+    ['--metrics-dir', ['verify', '--repo', repo, '--metrics-dir', '']],
+    ['--to', ['copy', '--repo', repo, '--to', '']],
+    ['--repo', ['drill', '--repo', '']],
+    ['--repo', ['prune', '--repo', '', '--keep-last', '1']],
+    ['--output-dir', ['schedule', '--class', 'db', '--every', '15m', '--output-dir', '']],
+  ];
+  for (const [option, args] of cases) {
+    const result = await backupCli(args);
+    const shown = args.join(' ');
+    assert.equal(result.code, 2, `${shown}: exit ${result.code}, stderr: ${result.err}`);
+    assert.match(result.err, new RegExp(`option '${option} `), shown);
+    assert.match(result.err, /must not be empty/, shown);
+    assert.deepEqual(await readdir(cwd), ['keep.txt'], `${shown} wrote into the current directory`);
+    assert.deepEqual(await readdir(repo, { recursive: true }), repoBefore, `${shown} changed --repo`);
+  }
+});

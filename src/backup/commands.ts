@@ -8,7 +8,7 @@ import { registerDrill } from './drill-command.js';
 import { metricsDirVariable } from './metrics.js';
 import { createWithMetrics, verifyWithRecords } from './metrics-actions.js';
 import { registerAlertRules } from './metrics-command.js';
-import { collectTag, keyOptions, parseClassName } from './options.js';
+import { collectTag, keyOptions, parseClassName, parsePath } from './options.js';
 import { registerPrune } from './prune-command.js';
 import { registerSchedule } from './schedule-command.js';
 
@@ -37,13 +37,15 @@ export const registerBackupCommands: RegisterCommands = (program, context) => {
   registerAlertRules(backup, context);
 };
 
+const repoHelp = 'repository directory or s3://BUCKET/PREFIX';
+
 const metricsDirHelp = 'write node-exporter textfile metrics into this directory '
   + `(default: $${metricsDirVariable})`;
 
 function registerInit(backup: Command, context: CommandContext): void {
   backup.command('init')
     .description('create an empty backup repository in a directory or an existing S3 bucket')
-    .requiredOption('--repo <dir|s3-url>', 'repository directory or s3://BUCKET/PREFIX')
+    .requiredOption('--repo <dir|s3-url>', repoHelp, parsePath)
     .option('--json', 'print the result as one JSON line')
     .addHelpText('after', `
 For S3 the endpoint comes from AWS_ENDPOINT_URL_S3 or AWS_ENDPOINT_URL, the
@@ -61,14 +63,14 @@ function registerCreate(backup: Command, context: CommandContext): void {
     .description('back up a directory, a SQLite database through its online backup API, '
       + 'or a PostgreSQL database with pg_dump')
     .requiredOption('--source <path>',
-      'directory to back up, sqlite:PATH for a SQLite database, or a postgres:// URL')
-    .requiredOption('--repo <dir|s3-url>', 'repository directory or s3://BUCKET/PREFIX')
+      'directory to back up, sqlite:PATH for a SQLite database, or a postgres:// URL', parsePath)
+    .requiredOption('--repo <dir|s3-url>', repoHelp, parsePath)
     .option('--class <name>', 'data class, used to pick backups and retention', parseClassName,
       'default')
     .addOption(new Option('--compression <kind>', 'compression of the archive')
       .choices(['zstd', 'gzip', 'none']).default('zstd'))
     .option('--tag <key=value>', 'label for the backup; repeat for more', collectTag, {})
-    .option('--metrics-dir <dir>', metricsDirHelp)
+    .option('--metrics-dir <dir>', metricsDirHelp, parsePath)
     .option('--json', 'print the result as one JSON line');
   for (const option of keyOptions()) command.addOption(option);
   command.addHelpText('after', `
@@ -86,7 +88,7 @@ ${exitStatus('\n  3   the backup was written, but some source files were skipped
 function registerList(backup: Command, context: CommandContext): void {
   backup.command('list')
     .description('list the backups in a repository, oldest first')
-    .requiredOption('--repo <dir|s3-url>', 'repository directory or s3://BUCKET/PREFIX')
+    .requiredOption('--repo <dir|s3-url>', repoHelp, parsePath)
     .option('--class <name>', 'list only backups of this class', parseClassName)
     .option('--json', 'print one JSON line per backup')
     .addHelpText('after', `\nExample:\n  srekit backup list --repo /srv/backups --class db\n${exitStatus('')}`)
@@ -97,14 +99,14 @@ function registerVerify(backup: Command, context: CommandContext): void {
   const command = backup.command('verify')
     .description('check that stored backups are intact')
     .argument('[backup]', 'backup id, or `latest` (the default)')
-    .requiredOption('--repo <dir|s3-url>', 'repository directory or s3://BUCKET/PREFIX')
+    .requiredOption('--repo <dir|s3-url>', repoHelp, parsePath)
     .option('--id <id>', 'backup id, or `latest`')
     .option('--class <name>', 'with latest: the newest backup of this class', parseClassName)
     .option('--all', 'verify every backup')
     .addOption(new Option('--full', 'decrypt, decompress and re-hash every file')
       .conflicts('sample'))
     .option('--sample <percent>', 'decrypt this share of the segments, with the last one')
-    .option('--metrics-dir <dir>', metricsDirHelp)
+    .option('--metrics-dir <dir>', metricsDirHelp, parsePath)
     .option('--json', 'print one JSON line per backup');
   for (const option of keyOptions()) command.addOption(option);
   command.addHelpText('after', `
@@ -124,12 +126,12 @@ function registerRestore(backup: Command, context: CommandContext): void {
   const command = backup.command('restore')
     .description('restore a backup into a directory, a SQLite file or a PostgreSQL database')
     .argument('[backup]', 'backup id, or `latest` (the default)')
-    .requiredOption('--repo <dir|s3-url>', 'repository directory or s3://BUCKET/PREFIX')
+    .requiredOption('--repo <dir|s3-url>', repoHelp, parsePath)
     .option('--id <id>', 'backup id, or `latest`')
     .option('--at <time>', 'the newest backup made at or before this ISO 8601 time')
     .option('--class <name>', 'with latest or --at: only backups of this class', parseClassName)
     .requiredOption('--to <path>', 'directory to restore into, database file for sqlite:, '
-      + 'or an empty PostgreSQL database as a postgres:// URL')
+      + 'or an empty PostgreSQL database as a postgres:// URL', parsePath)
     .option('--force', 'replace a target that exists and is not empty')
     .option('--allow-setuid', 'restore files with the setuid or setgid bit')
     .option('--json', 'print the result as one JSON line');

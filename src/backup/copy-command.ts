@@ -3,7 +3,7 @@ import type { CommandContext } from '../common/command.js';
 import { SrekitError } from '../common/errors.js';
 import { writeJsonLine } from '../common/io.js';
 import { copyBackup } from './copy.js';
-import { parseClassName, selectorOf, type SelectOptions } from './options.js';
+import { parseClassName, parsePath, selectorOf, type SelectOptions } from './options.js';
 import { Progress } from './progress.js';
 import { openRepository } from './repository.js';
 import { selectBackup } from './select.js';
@@ -20,8 +20,9 @@ export function registerCopy(backup: Command, context: CommandContext, exitStatu
   backup.command('copy')
     .description('copy backups to another repository, directory or S3, skipping those it has')
     .argument('[backup]', 'backup id, or `latest` (the default)')
-    .requiredOption('--repo <dir|s3-url>', 'repository to copy from')
-    .requiredOption('--to <dir|s3-url>', 'repository to copy to, created with backup init')
+    .requiredOption('--repo <dir|s3-url>', 'repository to copy from', parsePath)
+    .requiredOption('--to <dir|s3-url>', 'repository to copy to, created with backup init',
+      parsePath)
     .option('--id <id>', 'backup id, or `latest`')
     .option('--class <name>', 'with latest: the newest backup of this class', parseClassName)
     .option('--all', 'copy every backup')

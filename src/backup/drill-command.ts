@@ -4,7 +4,7 @@ import { ExitCode } from '../common/exit-codes.js';
 import { runInterruptible } from '../common/interrupt.js';
 import { writeJsonLine } from '../common/io.js';
 import { drillBackup, type DrillResult } from './drill.js';
-import { keyOptions, parseClassName, readKey, type KeyOptions } from './options.js';
+import { keyOptions, parseClassName, parsePath, readKey, type KeyOptions } from './options.js';
 import { isPostgresUrl, parsePostgresUrl, redactPassword } from './postgres.js';
 import { openRepository } from './repository.js';
 import { selectBackup } from './select.js';
@@ -24,7 +24,8 @@ const defaultRtoSeconds = 30 * 60;
 export function registerDrill(backup: Command, context: CommandContext, exitStatus: string): void {
   const command = backup.command('drill')
     .description('restore the latest backup to a scratch directory, check it and time it')
-    .requiredOption('--repo <dir|s3-url>', 'repository directory or s3://bucket/prefix')
+    .requiredOption('--repo <dir|s3-url>', 'repository directory or s3://bucket/prefix',
+      parsePath)
     .option('--class <name>', 'drill the newest backup of this class', parseClassName)
     .option('--rto <duration>', 'recovery time objective, such as 90s, 30m or 2h (default 30m)',
       parseDurationSeconds, defaultRtoSeconds)

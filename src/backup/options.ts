@@ -21,7 +21,7 @@ export interface SelectOptions {
 export function keyOptions(): Option[] {
   return [
     new Option('--key-file <file>', 'file with the 32-byte encryption key')
-      .conflicts('passphraseEnv'),
+      .argParser(parsePath).conflicts('passphraseEnv'),
     new Option('--passphrase-env <name>', 'environment variable that holds the passphrase'),
   ];
 }
@@ -48,6 +48,19 @@ export function selectorOf(positional: string | undefined, options: SelectOption
   }
   if (id === undefined || id === 'latest') return { kind: 'latest', className: options.class };
   return { kind: 'id', id };
+}
+
+/**
+ * Parses an option that names a path or a repository. An empty or blank value
+ * is rejected, because Node resolves '' to the current directory, where a
+ * restore with --force would replace everything.
+ */
+export function parsePath(value: string): string {
+  if (value.trim() === '') {
+    throw new InvalidArgumentError('the path must not be empty, because an empty path means '
+      + 'the current directory, so pass . if that is intended');
+  }
+  return value;
 }
 
 /** Parses a repeatable `--tag K=V` into the tags collected so far. */

@@ -3,7 +3,7 @@ import type { CommandContext } from '../common/command.js';
 import { SrekitError } from '../common/errors.js';
 import { runInterruptible } from '../common/interrupt.js';
 import { writeJsonLine, type Io } from '../common/io.js';
-import { parseClassName } from './options.js';
+import { parseClassName, parsePath } from './options.js';
 import { pruneBackups } from './prune.js';
 import {
   isEmptyPolicy, parseKeepCount, parseSpan, type RetentionDecision, type RetentionPolicy,
@@ -27,7 +27,7 @@ interface PruneCommandOptions {
 export function registerPrune(backup: Command, context: CommandContext): void {
   backup.command('prune')
     .description('remove the backups that no retention rule keeps, for each class')
-    .requiredOption('--repo <dir>', 'repository directory')
+    .requiredOption('--repo <dir>', 'repository directory', parsePath)
     .option('--keep-last <n>', 'keep the n newest backups')
     .option('--keep-hourly <n>', 'keep the newest backup of each of the n newest hours')
     .option('--keep-daily <n>', 'keep the newest backup of each of the n newest days')

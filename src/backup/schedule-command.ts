@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { parseDurationSeconds, type CommandContext } from '../common/command.js';
 import { writeJsonLine } from '../common/io.js';
-import { parseClassName } from './options.js';
+import { parseClassName, parsePath } from './options.js';
 import {
   assertDirectoryOrMissing, defaultBackupScript, renderUnits, writeUnits,
 } from './schedule.js';
@@ -24,10 +24,11 @@ export function registerSchedule(backup: Command, context: CommandContext): void
     .requiredOption('--class <name>', 'data class to back up', parseClassName)
     .requiredOption('--every <duration>', 'interval, such as 15m or 2h; at most the RPO',
       parseDurationSeconds)
-    .option('--output-dir <dir>', 'directory for the unit files', '.')
-    .option('--script <path>', 'backup.sh that the service runs', defaultBackupScript)
+    .option('--output-dir <dir>', 'directory for the unit files', parsePath, '.')
+    .option('--script <path>', 'backup.sh that the service runs', parsePath,
+      defaultBackupScript)
     .option('--env-file <path>', 'env file with the SREKIT_BACKUP_* settings '
-      + '(default: /etc/srekit/backup-CLASS.env)')
+      + '(default: /etc/srekit/backup-CLASS.env)', parsePath)
     .option('--force', 'replace unit files that exist')
     .option('--json', 'print the written files as JSON lines')
     .addHelpText('after', `
