@@ -35,7 +35,7 @@ test('create rejects bad usage', async (t) => {
       /could not read source .*nope: no such file or directory/],
     ['a file as source', ['--source', keyFile, '--repo', repo], {}, /is not a directory/],
     ['a short key file', ['--source', source, '--repo', repo, '--key-file', shortKey], {},
-      /has 9 bytes; a key file holds exactly 32/],
+      /has 9 bytes, so it is not a 32-byte key/],
     ['both key options', ['--source', source, '--repo', repo, '--key-file', keyFile,
       '--passphrase-env', 'PASS'], { PASS: 'x' }, /cannot be used with option/],
     ['an unset passphrase variable', ['--source', source, '--repo', repo,
@@ -332,4 +332,43 @@ test('empty path options are rejected', async (t) => {
     assert.deepEqual(await readdir(cwd), ['keep.txt'], `${shown} wrote into the current directory`);
     assert.deepEqual(await readdir(repo, { recursive: true }), repoBefore, `${shown} changed --repo`);
   }
+});
+
+test('key file errors never suggest overwriting it', async (t) => {
+  const dir = await tempDir(t);
+  const { repo, keyFile } = await newRepository(dir);
+  const source = await sourceWithFile(dir);
+  const created = await backupCli(['create', '--source', source, '--repo', repo,
+    '--key-file', keyFile]);
+  assert.equal(created.code, 0, created.err);
+  const withNewline = join(dir, 'key-with-newline');
+  await writeFile(withNewline, Buffer.concat([await readFile(keyFile), Buffer.from('\n')]));
+  const missing = join(dir, 'missing-key');
+  const target = join(dir, 'target');
+  const readers: string[][] = [
+    ['verify', '--repo', repo, '--full'],
+    ['restore', '--repo', repo, '--to', target],
+    ['drill', '--repo', repo],
+  ];
+  for (const args of readers) {
+    const shown = args[0] ?? '';
+    const wrongSize = await backupCli([...args, '--key-file', withNewline]);
+    assertExit(wrongSize, 2, /key-with-newline has 33 bytes, so it is not a 32-byte key/);
+    assert.match(wrongSize.err, /ends with a newline/, shown);
+    assert.match(wrongSize.err, /the key used when the backup was created/, shown);
+    assert.doesNotMatch(wrongSize.err, /urandom/, shown);
+    const absent = await backupCli([...args, '--key-file', missing]);
+    assertExit(absent, 2, /could not read key file .*missing-key: no such file/);
+    assert.match(absent.err, /the key used when the backup was created/, shown);
+    assert.doesNotMatch(absent.err, /urandom/, shown);
+  }
+  await assert.rejects(readFile(target), { code: 'ENOENT' });
+
+  const createArgs = ['create', '--source', source, '--repo', repo];
+  const createWrongSize = await backupCli([...createArgs, '--key-file', withNewline]);
+  assertExit(createWrongSize, 2, /has 33 bytes, so it is not a 32-byte key/);
+  assert.doesNotMatch(createWrongSize.err, /urandom/);
+  const createAbsent = await backupCli([...createArgs, '--key-file', missing]);
+  assertExit(createAbsent, 2, /could not read key file/);
+  assert.match(createAbsent.err, /head -c 32 \/dev\/urandom > .*missing-key/);
 });

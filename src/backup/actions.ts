@@ -59,7 +59,7 @@ export async function runCreate(options: CreateCommandOptions, context: CommandC
   Promise<CreateResult> {
   const { io } = context;
   const source = parseSource(options.source);
-  const key = await readKey(options, io);
+  const key = await readKey(options, io, 'create');
   const repository = await openRepository(options.repo);
   const progress = new Progress(io, 'read');
   const started = Date.now();

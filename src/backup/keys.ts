@@ -29,21 +29,51 @@ export interface BackupKeys {
   check: Buffer;
 }
 
+/**
+ * The reason a key is read: `create` encrypts a new backup, and `read` opens
+ * existing ones. Only `create` may suggest generating a key, and only at a
+ * missing path, because on any other command that file may be the one copy of
+ * the key.
+ */
+export type KeyPurpose = 'create' | 'read';
+
 /** Reads a key file, which must hold exactly 32 bytes. */
-export async function readKeyFile(path: string): Promise<KeyMaterial> {
+export async function readKeyFile(path: string, purpose: KeyPurpose = 'read'):
+  Promise<KeyMaterial> {
   let key: Buffer;
   try {
     key = await readFile(path);
   } catch (error) {
-    throw new SrekitError('INVALID_INPUT', `could not read key file ${path}: ${describeFileError(error)}`);
+    const missing = (error as NodeJS.ErrnoException).code === 'ENOENT';
+    const hint = purpose === 'create' && missing
+      ? `to start a new key, run \`head -c ${keySize} /dev/urandom > ${path}\` and keep a copy `
+        + 'outside the repository, because without it no backup can be restored'
+      : `give --key-file ${expectedKey(purpose)}`;
+    throw new SrekitError('INVALID_INPUT',
+      `could not read key file ${path}: ${describeFileError(error)}`, { hint });
   }
   if (key.length !== keySize) {
-    throw new SrekitError('INVALID_INPUT', `key file ${path} has ${key.length} bytes; a key file `
-      + `holds exactly ${keySize} random bytes`, {
-      hint: `create one with \`head -c ${keySize} /dev/urandom > ${path}\``,
-    });
+    throw new SrekitError('INVALID_INPUT',
+      `key file ${path} has ${key.length} bytes, so it is not a ${keySize}-byte key`,
+      { hint: wrongSizeHint(path, key, purpose) });
   }
   return { source: 'key-file', key, origin: path };
+}
+
+function expectedKey(purpose: KeyPurpose): string {
+  return purpose === 'create'
+    ? "the key this repository's backups use"
+    : 'the key used when the backup was created';
+}
+
+function wrongSizeHint(path: string, key: Buffer, purpose: KeyPurpose): string {
+  if (key.length !== keySize + 1 || key.at(-1) !== 0x0a) {
+    return `give --key-file ${expectedKey(purpose)}`;
+  }
+  // An editor or `echo` adds a newline, and the key itself may still be intact.
+  return `the file ends with a newline, which may follow the key. If it is `
+    + `${expectedKey(purpose)}, copy its first ${keySize} bytes with `
+    + `\`head -c ${keySize} ${path} > NEW-FILE\` and pass NEW-FILE, leaving the original as it is`;
 }
 
 /** Reads a passphrase from the environment variable `name`, which must be set and not empty. */

@@ -1,7 +1,9 @@
 import { InvalidArgumentError, Option } from 'commander';
 import { SrekitError } from '../common/errors.js';
 import type { Io } from '../common/io.js';
-import { readKeyFile, readPassphrase, type KeyMaterial } from './keys.js';
+import {
+  readKeyFile, readPassphrase, type KeyMaterial, type KeyPurpose,
+} from './keys.js';
 import { parseTime, type BackupSelector } from './select.js';
 
 /** The key options that every command reading or writing encrypted data takes. */
@@ -26,9 +28,13 @@ export function keyOptions(): Option[] {
   ];
 }
 
-/** Reads the key that the options name, or returns undefined when none is given. */
-export async function readKey(options: KeyOptions, io: Io): Promise<KeyMaterial | undefined> {
-  if (options.keyFile !== undefined) return readKeyFile(options.keyFile);
+/**
+ * Reads the key that the options name, or returns undefined when none is
+ * given. `purpose` is `create` only for a command that writes a new backup.
+ */
+export async function readKey(options: KeyOptions, io: Io, purpose: KeyPurpose = 'read'):
+  Promise<KeyMaterial | undefined> {
+  if (options.keyFile !== undefined) return readKeyFile(options.keyFile, purpose);
   if (options.passphraseEnv !== undefined) return readPassphrase(io.env, options.passphraseEnv);
   return undefined;
 }
