@@ -63,21 +63,35 @@ function readDocument(
     const parsed = parseWith(srekitSpecSchema, document);
     if ('issues' in parsed) return { definitions: [], issues: parsed.issues };
     const definitions = fromSrekitSpec(file, parsed.data);
-    const issues = definitions.flatMap((definition, index) => checkDefinition(
-      definition, (tier) => ['slos', index, 'tiers', tier]));
+    const issues = definitions.flatMap((definition, index) => checkDefinition(definition, {
+      objective: ['slos', index, 'objective'],
+      tier: (tier) => ['slos', index, 'tiers', tier],
+      objectiveInPercent: true,
+    }));
     return { definitions, issues };
   }
   if (fields.get('version') === 'prometheus/v1') {
     const parsed = parseWith(slothSpecSchema, document);
     if ('issues' in parsed) return { definitions: [], issues: parsed.issues };
     const definitions = fromSlothSpec(file, parsed.data);
-    return { definitions, issues: definitions.flatMap((d, i) => checkDefinition(d, () => ['slos', i])) };
+    const issues = definitions.flatMap((definition, index) => checkDefinition(definition, {
+      objective: ['slos', index, 'objective'],
+      tier: () => ['slos', index],
+      objectiveInPercent: true,
+    }));
+    return { definitions, issues };
   }
   if (fields.get('apiVersion') === 'openslo/v1' && fields.get('kind') === 'SLO') {
     const parsed = parseWith(openSloSpecSchema, document);
     if ('issues' in parsed) return { definitions: [], issues: parsed.issues };
     const definition = fromOpenSloSpec(file, parsed.data);
-    return { definitions: [definition], issues: checkDefinition(definition, () => ['spec']) };
+    const inPercent = parsed.data.spec.objectives[0]?.targetPercent !== undefined;
+    const issues = checkDefinition(definition, {
+      objective: ['spec', 'objectives', 0, inPercent ? 'targetPercent' : 'target'],
+      tier: () => ['spec'],
+      objectiveInPercent: inPercent,
+    });
+    return { definitions: [definition], issues };
   }
   return {
     definitions: [],

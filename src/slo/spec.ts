@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import {
-  burnFactor, defaultTiers, errorRatioThreshold, toPercent, type BurnRateTier,
+  burnFactor, defaultTiers, errorBudgetRatio, errorRatioThreshold, toPercent, type BurnRateTier,
 } from './burn-rate.js';
 import { formatDuration, parseDuration } from './duration.js';
 import { severities } from './profiles.js';
@@ -57,10 +57,20 @@ export const durationSchema = z.string().transform((text, context) => {
   return seconds;
 });
 
-/** An objective in percent: above 0 and below 100. */
+/**
+ * An objective in percent: at least 1 and below 100. A value below 1 is
+ * most likely a ratio such as 0.999 written in place of 99.9.
+ */
 export const objectiveSchema = z.number().superRefine((value, context) => {
   if (value >= 100) context.addIssue({ code: 'custom', message: `must be below 100 (got ${value})` });
   if (value <= 0) context.addIssue({ code: 'custom', message: `must be above 0 (got ${value})` });
+  if (value > 0 && value < 1) {
+    context.addIssue({
+      code: 'custom',
+      message: `must be a percentage such as 99.9, not a ratio (got ${value}, `
+        + `did you mean ${toPercent(value)}?)`,
+    });
+  }
 });
 
 /** A DNS-style name, used for services and SLOs because both become label values. */
@@ -170,18 +180,22 @@ function mergeTiers(overrides: TierOverrides): BurnRateTier[] {
   return tiers;
 }
 
+/** Paths inside a spec file of the fields that {@link checkDefinition} reports on. */
+export interface DefinitionPaths {
+  objective: Array<string | number>;
+  tier: (tier: string) => Array<string | number>;
+  /** False when the file gives the objective as a ratio, as OpenSLO's `target` does. */
+  objectiveInPercent: boolean;
+}
+
 /**
  * Checks the rules that span several fields of a definition: each tier's
- * windows and whether its burn factor fits in the budget. `tierPath` gives
- * the path of a tier inside the spec file.
+ * windows and whether its burn factor fits in the budget.
  */
-export function checkDefinition(
-  definition: SloDefinition,
-  tierPath: (tier: string) => Array<string | number>,
-): SpecIssue[] {
+export function checkDefinition(definition: SloDefinition, paths: DefinitionPaths): SpecIssue[] {
   const issues: SpecIssue[] = [];
   for (const tier of definition.tiers) {
-    const path = tierPath(tier.name);
+    const path = paths.tier(tier.name);
     const missing = (['budgetPercent', 'longWindow', 'shortWindow'] as const)
       .filter((field) => Number.isNaN(tier[field]));
     if (missing.length > 0) {
@@ -190,16 +204,20 @@ export function checkDefinition(
       }
       continue;
     }
-    issues.push(...checkTier(definition, tier, path));
+    issues.push(...checkTier(definition, tier, paths));
   }
-  return issues;
+
+  // An objective that is too low fails every default tier, so only the first issue is kept.
+  const objectiveIssue = issues.find((issue) => issue.path === paths.objective);
+  return issues.filter((issue) => issue.path !== paths.objective || issue === objectiveIssue);
 }
 
 function checkTier(
   definition: SloDefinition,
   tier: BurnRateTier,
-  path: Array<string | number>,
+  paths: DefinitionPaths,
 ): SpecIssue[] {
+  const path = paths.tier(tier.name);
   const issues: SpecIssue[] = [];
   const long = formatDuration(tier.longWindow);
   const short = formatDuration(tier.shortWindow);
@@ -217,7 +235,9 @@ function checkTier(
     });
   }
   const threshold = errorRatioThreshold(tier, definition.period, definition.objective);
-  if (threshold > 1) {
+  if (threshold > 1 && isDefaultTier(tier)) {
+    issues.push(objectiveTooLowIssue(definition, tier, paths));
+  } else if (threshold > 1) {
     const factor = burnFactor(tier, definition.period);
     issues.push({
       path: [...path, 'budgetPercent'],
@@ -227,4 +247,33 @@ function checkTier(
     });
   }
   return issues;
+}
+
+/** Returns true when the spec left the tier's budget share and long window at their defaults. */
+function isDefaultTier(tier: BurnRateTier): boolean {
+  return defaultTiers.some((standard) => standard.name === tier.name
+    && standard.budgetPercent === tier.budgetPercent && standard.longWindow === tier.longWindow);
+}
+
+/**
+ * Builds the issue for a default tier that does not fit the error budget.
+ * It points at the objective, because the spec set only the objective.
+ */
+function objectiveTooLowIssue(
+  definition: SloDefinition,
+  tier: BurnRateTier,
+  paths: DefinitionPaths,
+): SpecIssue {
+  const objective = definition.objective;
+  const budget = toPercent(errorBudgetRatio(objective));
+  const factor = burnFactor(tier, definition.period);
+  const ratio = toPercent(errorRatioThreshold(tier, definition.period, objective));
+  const unit = paths.objectiveInPercent ? ' The objective is a percentage: 99.9 means 99.9%.' : '';
+  return {
+    path: paths.objective,
+    message: `is too low for the ${tier.name} tier. An objective of ${objective}% leaves an `
+      + `error budget of ${budget}%, and the tier's ${factor}x burn of it is an error ratio of `
+      + `${ratio}%, above 100%.${unit} Raise the objective, or use tiers with smaller burn `
+      + 'factors.',
+  };
 }
