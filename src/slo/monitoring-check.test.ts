@@ -3,6 +3,8 @@ import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { run } from '../cli.js';
+import { captureIo } from '../../test/helpers/io.js';
 import { findPromtoolTests } from './monitoring-promtool-tests.js';
 import { parseServerUrl } from './monitoring-reload.js';
 
@@ -44,4 +46,28 @@ test('promtool tests are found below the tests directory', async (t) => {
 
 test('promtool tests of a missing directory are none', async () => {
   assert.deepEqual(await findPromtoolTests(join(tmpdir(), 'srekit-no-such-directory')), []);
+});
+
+test('check names a path of the wrong kind', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'srekit-check-kind-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const file = join(dir, 'prometheus.yml');
+  await writeFile(file, 'global: {}\n');
+  const cases = [
+    {
+      args: ['--dir', file],
+      error: `error: invalid --dir ${file}: it is a file, not a directory [INVALID_INPUT]\n`,
+    },
+    {
+      args: ['--prometheus-config', dir],
+      error: `error: invalid --prometheus-config ${dir}: it is a directory, not a file `
+        + '[INVALID_INPUT]\n',
+    },
+  ];
+  for (const { args, error } of cases) {
+    // The command finds promtool and amtool on PATH before it looks at the paths.
+    const io = captureIo({ PATH: process.env.PATH });
+    assert.equal(await run(['monitoring', 'check', ...args], io), 2, args.join(' '));
+    assert.ok(io.err().startsWith(error), io.err());
+  }
 });

@@ -39,9 +39,9 @@ export async function resolveCheckTarget(options: FileOptions): Promise<CheckTar
 }
 
 async function resolveDir(dir: string): Promise<CheckTarget> {
-  const kind = await pathKind(dir);
-  if (kind !== 'directory') {
-    throw new SrekitError('INVALID_INPUT', `invalid --dir ${dir}: ${kind}`, {
+  const problem = await kindProblem(dir, 'directory');
+  if (problem !== undefined) {
+    throw new SrekitError('INVALID_INPUT', `invalid --dir ${dir}: ${problem}`, {
       hint: 'pass a directory laid out like monitoring/, with prometheus/ and alertmanager/',
     });
   }
@@ -58,11 +58,22 @@ async function resolveDir(dir: string): Promise<CheckTarget> {
 }
 
 async function assertFile(option: string, path: string): Promise<string> {
-  const kind = await pathKind(path);
-  if (kind === 'file') return resolve(path);
-  throw new SrekitError('INVALID_INPUT', `invalid ${option} ${path}: ${kind}`, {
+  const problem = await kindProblem(path, 'file');
+  if (problem === undefined) return resolve(path);
+  throw new SrekitError('INVALID_INPUT', `invalid ${option} ${path}: ${problem}`, {
     hint: 'pass the path of the config file that the server loads',
   });
+}
+
+/** Returns why `path` is not a `expected`, or undefined when it is one. */
+async function kindProblem(
+  path: string,
+  expected: 'file' | 'directory',
+): Promise<string | undefined> {
+  const kind = await pathKind(path);
+  if (kind === expected) return undefined;
+  if (kind === 'file' || kind === 'directory') return `it is a ${kind}, not a ${expected}`;
+  return kind;
 }
 
 /** Returns `file` or `directory`, or why `path` is neither. */
