@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { mkdir, readdir, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readlink, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -139,4 +139,101 @@ test('interrupted restore leaves no target', async (t) => {
   assert.equal(code, 1, stderr);
   assert.match(stderr, /backup restore was interrupted by SIGINT \[INTERRUPTED\]/);
   assert.deepEqual(await readdir(work), []);
+});
+
+/** Creates a backup of `mebibytes` MiB of random data in a new repository, and an empty one. */
+async function repositoriesForCopy(dir: string, mebibytes: number) {
+  const { repo, keyFile } = await newRepository(dir);
+  const source = join(dir, 'source');
+  await mkdir(source);
+  for (let index = 0; index < mebibytes / 16; index += 1) {
+    await writeFile(join(source, `part-${index}.bin`), randomBytes(16 * 1024 * 1024));
+  }
+  const created = await backupCli(['create', '--source', source, '--repo', repo,
+    '--key-file', keyFile]);
+  assert.equal(created.code, 0, created.err);
+  const target = join(dir, 'target');
+  const init = await backupCli(['init', '--repo', target]);
+  assert.equal(init.code, 0, init.err);
+  return { repo, keyFile, target };
+}
+
+test('interrupted copy removes its files', async (t) => {
+  const dir = await tempDir(t);
+  const { repo, target } = await repositoriesForCopy(dir, 160);
+  const child = spawn(process.execPath, [bin, 'backup', 'copy', '--repo', repo, '--to', target],
+    { stdio: ['ignore', 'pipe', 'pipe'] });
+  t.after(() => child.kill('SIGKILL'));
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
+  await waitForPartialArtifact(target, 1024 * 1024);
+  child.kill('SIGINT');
+  const [code] = await once(child, 'exit') as [number];
+
+  assert.equal(code, 1, stderr);
+  assert.match(stderr, /backup copy was interrupted by SIGINT \[INTERRUPTED\]/);
+  assert.deepEqual(await readdir(join(target, 'data')), []);
+  assert.deepEqual(await readdir(join(target, 'locks')), []);
+  assert.deepEqual(await readdir(join(target, 'snapshots')).catch(() => []), []);
+});
+
+test('copy and prune remove killed copies', async (t) => {
+  const dir = await tempDir(t);
+  const { repo, target } = await repositoriesForCopy(dir, 160);
+  const killCopy = async () => {
+    const child = spawn(process.execPath, [bin, 'backup', 'copy', '--repo', repo,
+      '--to', target], { stdio: ['ignore', 'pipe', 'pipe'] });
+    t.after(() => child.kill('SIGKILL'));
+    const partial = await waitForPartialArtifact(target, 1024 * 1024);
+    child.kill('SIGKILL');
+    await once(child, 'exit');
+    assert.equal((await readdir(join(target, 'locks'))).length, 1, 'the killed copy left no lock');
+    return partial;
+  };
+
+  const first = await killCopy();
+  const pruned = await backupCli(['prune', '--repo', target, '--keep-last', '1']);
+  assert.equal(pruned.code, 0, pruned.err);
+  assert.match(pruned.err, new RegExp(`removed data/${first.replace(/\./g, '\\.')}`));
+  assert.match(pruned.err, /removed locks\/.*\.json/);
+  assert.deepEqual(await readdir(join(target, 'data')), []);
+  assert.deepEqual(await readdir(join(target, 'locks')), []);
+
+  const second = await killCopy();
+  const copied = await backupCli(['copy', '--repo', repo, '--to', target]);
+  assert.equal(copied.code, 0, copied.err);
+  assert.match(copied.err, new RegExp(`removed data/${second.replace(/\./g, '\\.')}`));
+  assert.equal((await readdir(join(target, 'data'))).length, 1);
+  assert.deepEqual(await readdir(join(target, 'locks')), []);
+});
+
+/** Waits until process `pid` has a file open whose path ends with `suffix`. */
+async function waitForOpenFile(pid: number, suffix: string): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    const fds = await readdir(`/proc/${pid}/fd`).catch(() => [] as string[]);
+    for (const fd of fds) {
+      const path = await readlink(`/proc/${pid}/fd/${fd}`).catch(() => '');
+      if (path.endsWith(suffix)) return;
+    }
+    await delay(10);
+  }
+  throw new Error(`process ${pid} opened no file ending with ${suffix}`);
+}
+
+test('interrupted verify exits with INTERRUPTED', async (t) => {
+  const dir = await tempDir(t);
+  const { repo, keyFile } = await repositoriesForCopy(dir, 160);
+  const child = spawn(process.execPath, [bin, 'backup', 'verify', '--repo', repo, '--full',
+    '--key-file', keyFile], { stdio: ['ignore', 'pipe', 'pipe'] });
+  t.after(() => child.kill('SIGKILL'));
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
+  await waitForOpenFile(child.pid ?? 0, '.srkb');
+  child.kill('SIGINT');
+  const [code] = await once(child, 'exit') as [number];
+
+  assert.equal(code, 1, stderr);
+  assert.match(stderr, /backup verify was interrupted by SIGINT \[INTERRUPTED\]/);
+  assert.deepEqual(await readdir(join(repo, 'verified')).catch(() => []), []);
 });

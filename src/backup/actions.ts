@@ -3,14 +3,16 @@ import type { CommandContext } from '../common/command.js';
 import { errorCodes, SrekitError } from '../common/errors.js';
 import { ExitCode } from '../common/exit-codes.js';
 import { runInterruptible } from '../common/interrupt.js';
-import { writeJsonLine } from '../common/io.js';
+import { writeJsonLine, type Io } from '../common/io.js';
 import { createBackup, type CreateResult } from './create.js';
 import type { Compression } from './format.js';
+import type { Manifest } from './manifest.js';
 import type { VerifyOutcome } from './metrics-actions.js';
 import { printCreated, printList } from './output.js';
+import type { KeyMaterial } from './keys.js';
 import { readKey, selectorOf, type KeyOptions, type SelectOptions } from './options.js';
 import { Progress } from './progress.js';
-import { initRepository, openRepository } from './repository.js';
+import { initRepository, openRepository, type Repository } from './repository.js';
 import { restoreBackup } from './restore.js';
 import { selectBackup } from './select.js';
 import { isPostgresUrl, redactPassword } from './postgres.js';
@@ -105,12 +107,34 @@ export async function runVerify(
   const chosen = options.all
     ? manifests
     : [selectBackup(manifests, selectorOf(positional, options))];
+  const { outcomes, failed } = await runInterruptible('backup verify', (signal) =>
+    verifyEach(chosen, { repository, mode, key, all: options.all === true, io,
+      json: options.json === true, signal }));
+  if (failed > 0) context.setExitCode(ExitCode.failure);
+  return outcomes;
+}
+
+/** Options of {@link verifyEach}. */
+interface VerifyEachOptions {
+  repository: Repository;
+  mode: VerifyMode;
+  key: KeyMaterial | undefined;
+  /** Whether a damaged backup is reported and the next one verified, as `--all` requests. */
+  all: boolean;
+  io: Io;
+  json: boolean;
+  signal: AbortSignal;
+}
+
+async function verifyEach(chosen: Manifest[], options: VerifyEachOptions):
+  Promise<{ outcomes: VerifyOutcome[]; failed: number }> {
+  const { repository, mode, key, io, signal } = options;
   let failed = 0;
   const outcomes: VerifyOutcome[] = [];
   for (const manifest of chosen) {
     const progress = new Progress(io, `verified ${manifest.id}:`);
     try {
-      const result = await verifyBackup(repository, manifest, mode, key, progress.add)
+      const result = await verifyBackup(repository, manifest, mode, key, progress.add, signal)
         .finally(() => progress.end());
       outcomes.push({ manifest, result });
       if (options.json) writeJsonLine(io.stdout, 'verify', { ...result, ok: true });
@@ -126,8 +150,7 @@ export async function runVerify(
       io.stderr.write(`error: ${error.message} [${error.code}]\n`);
     }
   }
-  if (failed > 0) context.setExitCode(ExitCode.failure);
-  return outcomes;
+  return { outcomes, failed };
 }
 
 function verifyModeOf(options: VerifyCommandOptions): VerifyMode {

@@ -2,8 +2,11 @@ import type { Command } from 'commander';
 import type { CommandContext } from '../common/command.js';
 import { SrekitError } from '../common/errors.js';
 import { writeJsonLine } from '../common/io.js';
+import { runInterruptible } from '../common/interrupt.js';
 import { copyBackup } from './copy.js';
+import { removeLeftovers } from './leftovers.js';
 import { parseClassName, parsePath, selectorOf, type SelectOptions } from './options.js';
+import { printRemovedLeftovers } from './output.js';
 import { Progress } from './progress.js';
 import { openRepository } from './repository.js';
 import { selectBackup } from './select.js';
@@ -56,12 +59,15 @@ export async function runCopy(
   const chosen = options.all
     ? manifests
     : [selectBackup(manifests, selectorOf(positional, options))];
-  for (const manifest of chosen) {
-    const progress = new Progress(io, `copied ${manifest.id}:`);
-    const result = await copyBackup(source, target, manifest, progress.add)
-      .finally(() => progress.end());
-    if (options.json) writeJsonLine(io.stdout, 'copy', { ...result });
-    else io.stdout.write(`backup ${result.id}: ${result.status}`
-      + `${result.status === 'copied' ? ` (${result.bytes} bytes)` : ', already in the target'}\n`);
-  }
+  printRemovedLeftovers(io, await removeLeftovers(target));
+  await runInterruptible('backup copy', async (signal) => {
+    for (const manifest of chosen) {
+      const progress = new Progress(io, `copied ${manifest.id}:`);
+      const result = await copyBackup(source, target, manifest, progress.add, signal)
+        .finally(() => progress.end());
+      if (options.json) writeJsonLine(io.stdout, 'copy', { ...result });
+      else io.stdout.write(`backup ${result.id}: ${result.status}`
+        + `${result.status === 'copied' ? ` (${result.bytes} bytes)` : ', already in the target'}\n`);
+    }
+  });
 }

@@ -18,12 +18,12 @@ export interface CopyResult {
  * already has its manifest. The copied artifact is read back from the
  * target and its size and SHA-256 compared with the manifest before the
  * manifest is written, so the copy exists only once its data is proven.
- * A failed copy removes the artifact it wrote. While it runs, the copy
- * holds the backup's lock in the target, as `create` does.
+ * A failed or aborted copy removes the artifact it wrote. While it runs, the
+ * copy holds the backup's lock in the target, as `create` does.
  */
 export async function copyBackup(
   source: Repository, target: Repository, manifest: Manifest,
-  onBytes?: (count: number) => void,
+  onBytes?: (count: number) => void, signal?: AbortSignal,
 ): Promise<CopyResult> {
   if ((await target.store.stat(manifestKey(manifest.id))) !== undefined) {
     return { id: manifest.id, status: 'skipped', bytes: 0 };
@@ -34,14 +34,16 @@ export async function copyBackup(
   await target.lock(manifest.id);
   try {
     const output = new PassThrough();
-    const reading = pipeline(await source.store.get(key), new HashTap(onBytes), output);
-    const [, bytes] = await Promise.all([reading, target.store.put(key, output)]);
+    const reading = pipeline(await source.store.get(key), new HashTap(onBytes), output,
+      { signal });
+    const [, bytes] = await Promise.all([reading, target.store.put(key, output, signal)]);
     await assertCopyMatches(target, manifest);
     await target.commit(manifest);
     return { id: manifest.id, status: 'copied', bytes };
   } catch (error) {
     await target.store.delete(key);
-    throw error;
+    // Streams fail with a generic AbortError, and the signal's reason names the interruption.
+    throw signal?.aborted ? signal.reason : error;
   } finally {
     await target.unlock(manifest.id);
   }

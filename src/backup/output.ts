@@ -6,9 +6,7 @@ import { formatBytes } from './progress.js';
 /** Prints the result of `backup create`: the skipped paths on stderr, the backup on stdout. */
 export function printCreated(io: Io, result: CreateResult, seconds: number, json: boolean): void {
   const { manifest, removedLeftovers } = result;
-  for (const key of removedLeftovers) {
-    io.stderr.write(`removed ${key}, left by an interrupted backup\n`);
-  }
+  printRemovedLeftovers(io, removedLeftovers);
   for (const skipped of manifest.skipped) {
     if (json) writeJsonLine(io.stdout, 'skipped', skipped);
     else io.stderr.write(`warning: skipped ${skipped.path}: ${skipped.reason}\n`);
@@ -20,6 +18,11 @@ export function printCreated(io: Io, result: CreateResult, seconds: number, json
   io.stdout.write(`created backup ${manifest.id}: ${manifest.totals.files} files, `
     + `${formatBytes(manifest.totals.fileBytes)} read, ${formatBytes(manifest.artifact.size)} stored `
     + `(${describeFormat(manifest)}) in ${seconds.toFixed(1)} s\n`);
+}
+
+/** Prints on stderr each leftover of an interrupted backup or copy that was removed. */
+export function printRemovedLeftovers(io: Io, keys: string[]): void {
+  for (const key of keys) io.stderr.write(`removed ${key}, left by an interrupted backup or copy\n`);
 }
 
 /** Prints backups as a table, or as one JSON line each. */

@@ -4,6 +4,7 @@ import { SrekitError } from '../common/errors.js';
 import { runInterruptible } from '../common/interrupt.js';
 import { writeJsonLine, type Io } from '../common/io.js';
 import { parseClassName, parsePath } from './options.js';
+import { printRemovedLeftovers } from './output.js';
 import { pruneBackups } from './prune.js';
 import {
   isEmptyPolicy, parseKeepCount, parseSpan, type RetentionDecision, type RetentionPolicy,
@@ -67,6 +68,7 @@ export async function runPrune(options: PruneCommandOptions, context: CommandCon
   const decisions = await runInterruptible('backup prune', (signal) => pruneBackups(repository, {
     policy, className: options.class, dryRun, signal,
     warn: (message) => io.stderr.write(`warning: ${message}\n`),
+    onLeftoverRemoved: (key) => printRemovedLeftovers(io, [key]),
   }));
   printDecisions(io, decisions, dryRun, options.json === true);
 }

@@ -1,3 +1,4 @@
+import { removeLeftovers } from './leftovers.js';
 import { acquireExclusiveLock, type LockTiming } from './lock.js';
 import type { Manifest } from './manifest.js';
 import { applyRetention, type RetentionDecision, type RetentionPolicy } from './prune-policy.js';
@@ -14,6 +15,8 @@ export interface PruneOptions {
   timing?: LockTiming;
   /** Receives warnings: broken locks, unreadable manifests, classes never verified. */
   warn: (message: string) => void;
+  /** Called with each leftover of an interrupted backup or copy that was removed. */
+  onLeftoverRemoved?: (key: string) => void;
   /** Called after each backup is removed. */
   onRemoved?: (decision: RetentionDecision) => void;
   /** Stops the removals between two backups, so no backup is left half removed. */
@@ -25,8 +28,9 @@ export interface PruneOptions {
  * exclusive lock, and removes the backups that no rule keeps. The newest
  * backup of a class with a verify record is always kept. A backup is
  * removed manifest first, so an interrupted prune never leaves a listed
- * backup without its artifact. Returns every decision, grouped by class,
- * newest first within a class.
+ * backup without its artifact. Unless it is a dry run, leftovers of
+ * interrupted backups and copies are removed first, as `create` does. Returns
+ * every decision, grouped by class, newest first within a class.
  */
 export async function pruneBackups(repository: Repository, options: PruneOptions):
   Promise<RetentionDecision[]> {
@@ -34,6 +38,9 @@ export async function pruneBackups(repository: Repository, options: PruneOptions
     ? undefined
     : await acquireExclusiveLock(repository.store, { command: 'prune', ...options });
   try {
+    if (lock !== undefined) {
+      for (const key of await removeLeftovers(repository)) options.onLeftoverRemoved?.(key);
+    }
     const decisions = await decide(repository, options);
     if (lock === undefined) return decisions;
     for (const decision of decisions) {

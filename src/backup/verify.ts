@@ -38,14 +38,16 @@ export interface VerifyResult {
  */
 export async function verifyBackup(
   repository: Repository, manifest: Manifest, mode: VerifyMode, key?: KeyMaterial,
-  onBytes?: (count: number) => void,
+  onBytes?: (count: number) => void, signal?: AbortSignal,
 ): Promise<VerifyResult> {
   try {
-    if (mode.kind === 'quick') return await verifyQuick(repository, manifest, onBytes);
+    if (mode.kind === 'quick') return await verifyQuick(repository, manifest, onBytes, signal);
     const opened = await openBackup(repository.store, manifest, key);
-    if (mode.kind === 'full') return await verifyFull(repository, opened, onBytes);
-    return await verifySample(repository, opened, mode.percent);
+    if (mode.kind === 'full') return await verifyFull(repository, opened, onBytes, signal);
+    return await verifySample(repository, opened, mode.percent, signal);
   } catch (error) {
+    // Streams fail with a generic AbortError, and the signal's reason names the interruption.
+    if (signal?.aborted) throw signal.reason;
     if (error instanceof UnsafeEntryError) throw damagedError(manifest.id, error.message);
     throw toBackupError(manifest.id, error);
   }
@@ -53,12 +55,13 @@ export async function verifyBackup(
 
 async function verifyQuick(
   repository: Repository, manifest: Manifest, onBytes?: (count: number) => void,
+  signal?: AbortSignal,
 ): Promise<VerifyResult> {
   const tap = new HashTap(onBytes);
   try {
     await pipeline(await repository.store.get(manifest.artifact.key), tap, async (source) => {
       for await (const chunk of source) void chunk;
-    });
+    }, { signal });
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
       throw damagedError(manifest.id, `its artifact ${manifest.artifact.key} is missing`);
@@ -76,11 +79,14 @@ async function verifyQuick(
 
 async function verifyFull(
   repository: Repository, opened: OpenedBackup, onBytes?: (count: number) => void,
+  signal?: AbortSignal,
 ): Promise<VerifyResult> {
   const payload = await readPayload(repository.store, opened, onBytes);
   try {
     // Verification reads entries without writing them, so setuid bits are no reason to fail.
-    await readArchive(payload.tar, opened.files, { allowSetuid: true }, async () => {});
+    await readArchive(payload.tar, opened.files, { allowSetuid: true }, async () => {
+      signal?.throwIfAborted();
+    });
     await payload.done;
   } catch (error) {
     payload.tar.destroy();
@@ -92,7 +98,7 @@ async function verifyFull(
 }
 
 async function verifySample(
-  repository: Repository, opened: OpenedBackup, percent: number,
+  repository: Repository, opened: OpenedBackup, percent: number, signal?: AbortSignal,
 ): Promise<VerifyResult> {
   const { manifest, header, headerBytes, keys } = opened;
   const stored = await repository.store.stat(manifest.artifact.key);
@@ -101,13 +107,16 @@ async function verifySample(
       + `manifest records ${manifest.artifact.size}`);
   }
   // Without encryption there are no segments to sample, so the whole artifact is hashed.
-  if (keys === undefined) return { ...(await verifyQuick(repository, manifest)), mode: 'sample' };
+  if (keys === undefined) {
+    return { ...(await verifyQuick(repository, manifest, undefined, signal)), mode: 'sample' };
+  }
 
   const count = segmentCount(opened, stored.size);
   const chosen = chooseSegments(count, percent);
   const recordSize = header.segmentSize + tagSize;
   let bytesRead = 0;
   for (const index of chosen) {
+    signal?.throwIfAborted();
     const start = headerSize + index * recordSize;
     const end = Math.min(start + recordSize, stored.size) - 1;
     const record = await buffer(await repository.store.get(manifest.artifact.key, { start, end }));
