@@ -88,29 +88,32 @@ test('cleanup keeps a running backup', async (t) => {
   assert.equal(listed.out.trim().split('\n').length, 2);
 });
 
-test('interrupted backup removes its files', async (t) => {
-  const dir = await tempDir(t);
-  const { repo, keyFile } = await newRepository(dir);
-  const source = join(dir, 'source');
-  await mkdir(source);
-  for (let index = 0; index < 6; index += 1) {
-    await writeFile(join(source, `part-${index}.bin`), randomBytes(16 * 1024 * 1024));
-  }
-  const child = spawn(process.execPath, [bin, 'backup', 'create', '--source', source,
-    '--repo', repo, '--key-file', keyFile], { stdio: ['ignore', 'pipe', 'pipe'] });
-  t.after(() => child.kill('SIGKILL'));
-  let stderr = '';
-  child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
-  await waitForPartialArtifact(repo, 1024 * 1024);
-  child.kill('SIGINT');
-  const [code] = await once(child, 'exit') as [number];
+for (const signal of ['SIGINT', 'SIGHUP'] as const) {
+  test(`backup interrupted by ${signal} removes its files`, async (t) => {
+    const dir = await tempDir(t);
+    const { repo, keyFile } = await newRepository(dir);
+    const source = join(dir, 'source');
+    await mkdir(source);
+    for (let index = 0; index < 6; index += 1) {
+      await writeFile(join(source, `part-${index}.bin`), randomBytes(16 * 1024 * 1024));
+    }
+    const child = spawn(process.execPath, [bin, 'backup', 'create', '--source', source,
+      '--repo', repo, '--key-file', keyFile], { stdio: ['ignore', 'pipe', 'pipe'] });
+    t.after(() => child.kill('SIGKILL'));
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
+    await waitForPartialArtifact(repo, 1024 * 1024);
+    child.kill(signal);
+    const [code] = await once(child, 'exit') as [number];
 
-  assert.equal(code, 1, stderr);
-  assert.match(stderr, /backup create was interrupted by SIGINT \[INTERRUPTED\]/);
-  assert.deepEqual(await readdir(join(repo, 'data')), []);
-  assert.deepEqual(await readdir(join(repo, 'locks')), []);
-  assert.deepEqual(await readdir(join(repo, 'snapshots')).catch(() => []), []);
-});
+    assert.equal(code, 1, stderr);
+    assert.match(stderr,
+      new RegExp(`backup create was interrupted by ${signal} \\[INTERRUPTED\\]`));
+    assert.deepEqual(await readdir(join(repo, 'data')), []);
+    assert.deepEqual(await readdir(join(repo, 'locks')), []);
+    assert.deepEqual(await readdir(join(repo, 'snapshots')).catch(() => []), []);
+  });
+}
 
 test('interrupted restore leaves no target', async (t) => {
   const dir = await tempDir(t);
@@ -158,24 +161,27 @@ async function repositoriesForCopy(dir: string, mebibytes: number) {
   return { repo, keyFile, target };
 }
 
-test('interrupted copy removes its files', async (t) => {
-  const dir = await tempDir(t);
-  const { repo, target } = await repositoriesForCopy(dir, 160);
-  const child = spawn(process.execPath, [bin, 'backup', 'copy', '--repo', repo, '--to', target],
-    { stdio: ['ignore', 'pipe', 'pipe'] });
-  t.after(() => child.kill('SIGKILL'));
-  let stderr = '';
-  child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
-  await waitForPartialArtifact(target, 1024 * 1024);
-  child.kill('SIGINT');
-  const [code] = await once(child, 'exit') as [number];
+for (const signal of ['SIGINT', 'SIGHUP'] as const) {
+  test(`copy interrupted by ${signal} removes its files`, async (t) => {
+    const dir = await tempDir(t);
+    const { repo, target } = await repositoriesForCopy(dir, 160);
+    const child = spawn(process.execPath, [bin, 'backup', 'copy', '--repo', repo, '--to', target],
+      { stdio: ['ignore', 'pipe', 'pipe'] });
+    t.after(() => child.kill('SIGKILL'));
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
+    await waitForPartialArtifact(target, 1024 * 1024);
+    child.kill(signal);
+    const [code] = await once(child, 'exit') as [number];
 
-  assert.equal(code, 1, stderr);
-  assert.match(stderr, /backup copy was interrupted by SIGINT \[INTERRUPTED\]/);
-  assert.deepEqual(await readdir(join(target, 'data')), []);
-  assert.deepEqual(await readdir(join(target, 'locks')), []);
-  assert.deepEqual(await readdir(join(target, 'snapshots')).catch(() => []), []);
-});
+    assert.equal(code, 1, stderr);
+    assert.match(stderr,
+      new RegExp(`backup copy was interrupted by ${signal} \\[INTERRUPTED\\]`));
+    assert.deepEqual(await readdir(join(target, 'data')), []);
+    assert.deepEqual(await readdir(join(target, 'locks')), []);
+    assert.deepEqual(await readdir(join(target, 'snapshots')).catch(() => []), []);
+  });
+}
 
 test('copy and prune remove killed copies', async (t) => {
   const dir = await tempDir(t);
@@ -236,4 +242,26 @@ test('interrupted verify exits with INTERRUPTED', async (t) => {
   assert.equal(code, 1, stderr);
   assert.match(stderr, /backup verify was interrupted by SIGINT \[INTERRUPTED\]/);
   assert.deepEqual(await readdir(join(repo, 'verified')).catch(() => []), []);
+});
+
+test('interrupted drill removes its scratch copy', async (t) => {
+  const dir = await tempDir(t);
+  const { repo, keyFile } = await repositoriesForCopy(dir, 160);
+  // The drill restores under TMPDIR, so a private one shows what it leaves behind.
+  const scratchParent = join(dir, 'tmp');
+  await mkdir(scratchParent);
+  const child = spawn(process.execPath, [bin, 'backup', 'drill', '--repo', repo,
+    '--key-file', keyFile], {
+    stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TMPDIR: scratchParent },
+  });
+  t.after(() => child.kill('SIGKILL'));
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
+  await waitForOpenFile(child.pid ?? 0, '.srkb');
+  child.kill('SIGHUP');
+  const [code] = await once(child, 'exit') as [number];
+
+  assert.equal(code, 1, stderr);
+  assert.match(stderr, /backup drill was interrupted by SIGHUP \[INTERRUPTED\]/);
+  assert.deepEqual(await readdir(scratchParent), []);
 });

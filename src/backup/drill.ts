@@ -48,7 +48,8 @@ export interface DrillResult {
  * directories), and times both steps against the RTO. A PostgreSQL backup
  * is restored as its dump file, which `pg_restore --list` must read, and
  * with `scratchServer` it is also loaded into a scratch database there.
- * The scratch directory is removed in every case.
+ * A failure is returned in the result, but an aborted `signal` throws its
+ * reason. The scratch directory is removed in every case.
  */
 export async function drillBackup(
   repository: Repository, manifest: Manifest, options: DrillOptions,
@@ -88,6 +89,8 @@ export async function drillBackup(
     }
     result.checkSeconds = seconds(checking);
   } catch (error) {
+    // An interrupted drill says nothing about the backup, so it is no failed drill.
+    if (options.signal?.aborted) throw options.signal.reason;
     result.error = error instanceof Error ? error.message : String(error);
   } finally {
     await rm(scratch, { recursive: true, force: true });

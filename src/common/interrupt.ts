@@ -1,9 +1,12 @@
 import { SrekitError } from './errors.js';
 
+/** The signals that interrupt long work: Ctrl-C, `kill`, and a closed terminal or SSH session. */
+export const interruptSignals: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+
 /**
- * Runs `work` with a signal that the first SIGINT or SIGTERM aborts, giving
- * an INTERRUPTED error that names `command` as the reason, so the work can
- * stop what it started. The handlers are removed afterwards, and a second
+ * Runs `work` with a signal that the first of {@link interruptSignals}
+ * aborts, giving an INTERRUPTED error that names `command` as the reason, so
+ * the work can stop what it started. The handlers are removed afterwards, and a second
  * signal during the clean-up takes Node's default action and ends the process.
  */
 export async function runInterruptible<T>(
@@ -14,13 +17,11 @@ export async function runInterruptible<T>(
   const interrupt = (signal: NodeJS.Signals) => {
     controller.abort(new SrekitError('INTERRUPTED', `${command} was interrupted by ${signal}`));
   };
-  process.once('SIGINT', interrupt);
-  process.once('SIGTERM', interrupt);
+  for (const name of interruptSignals) process.once(name, interrupt);
   try {
     return await work(controller.signal);
   } finally {
-    process.off('SIGINT', interrupt);
-    process.off('SIGTERM', interrupt);
+    for (const name of interruptSignals) process.off(name, interrupt);
   }
 }
 
