@@ -329,8 +329,10 @@ test('empty path options are rejected', async (t) => {
     assert.equal(result.code, 2, `${shown}: exit ${result.code}, stderr: ${result.err}`);
     assert.match(result.err, new RegExp(`option '${option} `), shown);
     assert.match(result.err, /must not be empty/, shown);
-    assert.deepEqual(await readdir(cwd), ['keep.txt'], `${shown} wrote into the current directory`);
-    assert.deepEqual(await readdir(repo, { recursive: true }), repoBefore, `${shown} changed --repo`);
+    assert.deepEqual(await readdir(cwd), ['keep.txt'],
+      `${shown} wrote into the current directory`);
+    assert.deepEqual(await readdir(repo, { recursive: true }), repoBefore,
+      `${shown} changed --repo`);
   }
 });
 

@@ -65,9 +65,11 @@ export async function runCopy(
       const progress = new Progress(io, `copied ${manifest.id}:`);
       const result = await copyBackup(source, target, manifest, progress.add, signal)
         .finally(() => progress.end());
+      const detail = result.status === 'copied'
+        ? ` (${result.bytes} bytes)`
+        : ', already in the target';
       if (options.json) writeJsonLine(io.stdout, 'copy', { ...result });
-      else io.stdout.write(`backup ${result.id}: ${result.status}`
-        + `${result.status === 'copied' ? ` (${result.bytes} bytes)` : ', already in the target'}\n`);
+      else io.stdout.write(`backup ${result.id}: ${result.status}${detail}\n`);
     }
   });
 }

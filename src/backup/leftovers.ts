@@ -5,11 +5,11 @@ import type { LockOwner, Repository } from './repository.js';
 const idPattern = /(\d{8}T\d{6}Z-[0-9a-f]{8})/;
 
 /**
- * Removes what interrupted `backup create` runs left behind: artifacts and
- * temporary uploads without a manifest, and their locks. A backup whose lock
- * names a live process on this host is still being written and is kept, as
- * is one locked from another host, because its process cannot be checked
- * from here. Returns the keys and handles it removed.
+ * Removes what interrupted `backup create` and `backup copy` runs left
+ * behind: artifacts and temporary uploads without a manifest, and their
+ * locks. A backup whose lock names a live process on this host is still being
+ * written and is kept, as is one locked from another host, because its
+ * process cannot be checked from here. Returns the keys and handles it removed.
  */
 export async function removeLeftovers(repository: Repository): Promise<string[]> {
   const { store } = repository;

@@ -22,7 +22,9 @@ export function printCreated(io: Io, result: CreateResult, seconds: number, json
 
 /** Prints on stderr each leftover of an interrupted backup or copy that was removed. */
 export function printRemovedLeftovers(io: Io, keys: string[]): void {
-  for (const key of keys) io.stderr.write(`removed ${key}, left by an interrupted backup or copy\n`);
+  for (const key of keys) {
+    io.stderr.write(`removed ${key}, left by an interrupted backup or copy\n`);
+  }
 }
 
 /** Prints backups as a table, or as one JSON line each. */
