@@ -341,11 +341,11 @@ function absentCase(
 }
 
 /**
- * Renders the promtool test file for the SLO rules: zero traffic on every
- * SLO, then per SLO a full outage, its recovery, and a burn exactly at and
- * just under each tier's threshold, then one case where every request
- * counter is absent. An SLO whose series
- * cannot be derived from its selectors gets a comment in place of its cases.
+ * Renders the promtool test file for the SLO rules. It starts with zero
+ * traffic on every SLO. Each SLO then gets a full outage, its recovery, and
+ * a burn exactly at and just under each tier's threshold. A last case
+ * removes every request counter. An SLO whose series cannot be derived from
+ * its selectors gets a comment in place of its cases.
  */
 export function renderSloTests(
   definitions: readonly SloDefinition[],
