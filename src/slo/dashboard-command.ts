@@ -1,27 +1,14 @@
 import type { Command } from 'commander';
-import { relative, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import type { CommandContext } from '../common/command.js';
 import {
   assertDashboardsCurrent, committedDashboardsDir, renderDashboardFiles,
 } from './dashboard-files.js';
+import { showPath, type GenerateHookOptions } from './generate-hook.js';
 import { defaultRunbookBaseUrl } from './scale.js';
 import {
   committedSpecsDir, loadSpecsDir, writeGeneratedFiles, type GeneratedFile,
 } from './slo-generate.js';
-
-/** The options of `srekit slo generate` that decide whether the dashboards are written. */
-interface DashboardHookOptions {
-  check?: boolean;
-  profile?: string;
-  output?: string;
-  runbookBaseUrl?: string;
-  specs?: string;
-}
-
-function showPath(path: string): string {
-  const relativePath = relative(process.cwd(), path);
-  return relativePath === '' || relativePath.startsWith('..') ? path : relativePath;
-}
 
 /**
  * Makes `srekit slo generate` also write the Grafana dashboards into
@@ -44,7 +31,7 @@ It also writes the Grafana dashboards to ${directory}/, from
 src/slo/dashboard-*.ts and the SLO specs, and --check compares them.`)
     .hook('preAction', async (command) => {
       pending = [];
-      const options = command.opts<DashboardHookOptions>();
+      const options = command.opts<GenerateHookOptions>();
       const production = (options.profile ?? 'production') === 'production';
       if (!production || options.output !== undefined) return;
       // Rendering everything before the action runs means an error writes no file at all.

@@ -1,26 +1,14 @@
 import type { Command } from 'commander';
-import { relative, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import type { CommandContext } from '../common/command.js';
 import { writeFileAtomic } from '../common/files.js';
+import { showPath, type GenerateHookOptions } from './generate-hook.js';
 import { policyAlertLabels } from './inhibition-labels.js';
 import { productionProfile } from './profiles.js';
 import {
   assertAlertmanagerFileCurrent, committedAlertmanagerPath, renderCheckedAlertmanagerFile,
 } from './routing-file.js';
 import { committedSpecsDir, loadSpecsDir } from './slo-generate.js';
-
-/** The options of `srekit slo generate` that decide whether alertmanager.yml is written. */
-interface RoutingHookOptions {
-  check?: boolean;
-  profile?: string;
-  output?: string;
-  specs?: string;
-}
-
-function showPath(path: string): string {
-  const shown = relative(process.cwd(), path);
-  return shown === '' || shown.startsWith('..') ? path : shown;
-}
 
 /**
  * Makes `srekit slo generate` also write monitoring/alertmanager/alertmanager.yml,
@@ -42,7 +30,7 @@ alerts it selects does not carry stops it before any file is written, with
 exit status 2.`)
     .hook('preAction', async (command) => {
       pending = undefined;
-      const options = command.opts<RoutingHookOptions>();
+      const options = command.opts<GenerateHookOptions>();
       if ((options.profile ?? 'production') !== 'production' || options.output !== undefined) return;
       const shown = showPath(committedAlertmanagerPath);
       const definitions = await loadSpecsDir(resolve(options.specs ?? committedSpecsDir));

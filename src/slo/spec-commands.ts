@@ -1,9 +1,10 @@
 import type { Command } from 'commander';
-import { relative, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import type { CommandContext } from '../common/command.js';
 import { writeJsonLine } from '../common/io.js';
 import { burnFactor, errorRatioThreshold } from './burn-rate.js';
 import { formatDuration } from './duration.js';
+import { showPath, type GenerateHookOptions } from './generate-hook.js';
 import {
   assertGeneratedFilesCurrent, committedSloRulesPath, committedSloTestsPath, committedSpecsDir,
   loadSpecsDir, renderSloFiles, writeGeneratedFiles, type GeneratedFile,
@@ -14,20 +15,6 @@ import type { SloDefinition } from './spec.js';
 interface ValidateOptions {
   specs: string;
   json?: boolean;
-}
-
-/** The options of `srekit slo generate` that decide whether the SLO files are written. */
-interface GenerateHookOptions {
-  check?: boolean;
-  profile?: string;
-  output?: string;
-  runbookBaseUrl?: string;
-  specs?: string;
-}
-
-function showPath(path: string): string {
-  const shown = relative(process.cwd(), path);
-  return shown === '' || shown.startsWith('..') ? path : shown;
 }
 
 /**
