@@ -1,4 +1,4 @@
-import { sleep } from '../common/interrupt.js';
+import { pollUntilFound } from './poll.js';
 
 /** One alert as Alertmanager's API v2 lists it, with the fields the game day reads. */
 export interface AlertmanagerAlert {
@@ -61,11 +61,8 @@ export async function waitForAlertmanager(
   signal?: AbortSignal,
   pollIntervalMs = 250,
 ): Promise<Date | undefined> {
-  for (;;) {
-    signal?.throwIfAborted();
+  return pollUntilFound(async () => {
     const alerts = await fetchAlertmanagerAlerts(alertmanagerUrl, match.alertname);
-    if (alertmanagerMatches(alerts, match)) return new Date();
-    if (Date.now() >= deadline.getTime()) return undefined;
-    await sleep(pollIntervalMs, signal);
-  }
+    return alertmanagerMatches(alerts, match) ? new Date() : undefined;
+  }, deadline, signal, pollIntervalMs);
 }

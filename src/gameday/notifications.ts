@@ -1,4 +1,4 @@
-import { sleep } from '../common/interrupt.js';
+import { pollUntilFound } from './poll.js';
 
 /** One Alertmanager webhook delivery as the local receiver recorded it. */
 export interface ReceivedNotification {
@@ -54,14 +54,11 @@ export async function waitForNotification(
   signal?: AbortSignal,
   pollIntervalMs = 250,
 ): Promise<Date | undefined> {
-  for (;;) {
-    signal?.throwIfAborted();
+  return pollUntilFound(async () => {
     const found = (await fetchNotifications(receiverUrl)).find(
       (notification) => new Date(notification.receivedAt) >= since
         && notificationMatches(notification, match),
     );
-    if (found) return new Date(found.receivedAt);
-    if (Date.now() >= deadline.getTime()) return undefined;
-    await sleep(pollIntervalMs, signal);
-  }
+    return found ? new Date(found.receivedAt) : undefined;
+  }, deadline, signal, pollIntervalMs);
 }
