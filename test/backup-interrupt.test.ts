@@ -1,14 +1,12 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { mkdir, readdir, readlink, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
-import { backupCli, newRepository, tempDir } from './fixtures/backup/helpers.js';
-
-const bin = new URL('../src/bin.js', import.meta.url).pathname;
+import {
+  backupCli, newRepository, spawnBackup, tempDir, writeRandomSource,
+} from './fixtures/backup/helpers.js';
 
 /** Waits until a partial artifact under `repo/data` has at least `bytes` bytes. */
 async function waitForPartialArtifact(repo: string, bytes: number): Promise<string> {
@@ -27,16 +25,11 @@ async function waitForPartialArtifact(repo: string, bytes: number): Promise<stri
 test('killed backup is cleaned up later', async (t) => {
   const dir = await tempDir(t);
   const { repo, keyFile } = await newRepository(dir);
-  const source = join(dir, 'source');
-  await mkdir(source);
   // Random data does not compress, so 160 MiB takes long enough to interrupt.
-  for (let index = 0; index < 10; index += 1) {
-    await writeFile(join(source, `part-${index}.bin`), randomBytes(16 * 1024 * 1024));
-  }
+  const source = await writeRandomSource(dir, 10, 16 * 1024 * 1024);
 
-  const child = spawn(process.execPath, [bin, 'backup', 'create', '--source', source,
-    '--repo', repo, '--key-file', keyFile], { stdio: ['ignore', 'pipe', 'pipe'] });
-  t.after(() => child.kill('SIGKILL'));
+  const { child } = spawnBackup(t, ['create', '--source', source, '--repo', repo,
+    '--key-file', keyFile]);
   const partial = await waitForPartialArtifact(repo, 8 * 1024 * 1024);
   child.kill('SIGKILL');
   await once(child, 'exit');
@@ -64,14 +57,9 @@ test('killed backup is cleaned up later', async (t) => {
 test('cleanup keeps a running backup', async (t) => {
   const dir = await tempDir(t);
   const { repo, keyFile } = await newRepository(dir);
-  const source = join(dir, 'source');
-  await mkdir(source);
-  for (let index = 0; index < 6; index += 1) {
-    await writeFile(join(source, `part-${index}.bin`), randomBytes(16 * 1024 * 1024));
-  }
-  const child = spawn(process.execPath, [bin, 'backup', 'create', '--source', source,
-    '--repo', repo, '--key-file', keyFile], { stdio: ['ignore', 'pipe', 'pipe'] });
-  t.after(() => child.kill('SIGKILL'));
+  const source = await writeRandomSource(dir, 6, 16 * 1024 * 1024);
+  const { child } = spawnBackup(t, ['create', '--source', source, '--repo', repo,
+    '--key-file', keyFile]);
   const partial = await waitForPartialArtifact(repo, 1);
 
   const small = join(dir, 'small');
@@ -92,22 +80,15 @@ for (const signal of ['SIGINT', 'SIGHUP'] as const) {
   test(`backup interrupted by ${signal} removes its files`, async (t) => {
     const dir = await tempDir(t);
     const { repo, keyFile } = await newRepository(dir);
-    const source = join(dir, 'source');
-    await mkdir(source);
-    for (let index = 0; index < 6; index += 1) {
-      await writeFile(join(source, `part-${index}.bin`), randomBytes(16 * 1024 * 1024));
-    }
-    const child = spawn(process.execPath, [bin, 'backup', 'create', '--source', source,
-      '--repo', repo, '--key-file', keyFile], { stdio: ['ignore', 'pipe', 'pipe'] });
-    t.after(() => child.kill('SIGKILL'));
-    let stderr = '';
-    child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
+    const source = await writeRandomSource(dir, 6, 16 * 1024 * 1024);
+    const { child, stderr } = spawnBackup(t, ['create', '--source', source, '--repo', repo,
+      '--key-file', keyFile]);
     await waitForPartialArtifact(repo, 1024 * 1024);
     child.kill(signal);
     const [code] = await once(child, 'exit') as [number];
 
-    assert.equal(code, 1, stderr);
-    assert.match(stderr,
+    assert.equal(code, 1, stderr());
+    assert.match(stderr(),
       new RegExp(`backup create was interrupted by ${signal} \\[INTERRUPTED\\]`));
     assert.deepEqual(await readdir(join(repo, 'data')), []);
     assert.deepEqual(await readdir(join(repo, 'locks')), []);
@@ -118,40 +99,29 @@ for (const signal of ['SIGINT', 'SIGHUP'] as const) {
 test('interrupted restore leaves no target', async (t) => {
   const dir = await tempDir(t);
   const { repo, keyFile } = await newRepository(dir);
-  const source = join(dir, 'source');
-  await mkdir(source);
-  for (let index = 0; index < 40; index += 1) {
-    await writeFile(join(source, `part-${index}.bin`), randomBytes(4 * 1024 * 1024));
-  }
+  const source = await writeRandomSource(dir, 40, 4 * 1024 * 1024);
   const created = await backupCli(['create', '--source', source, '--repo', repo,
     '--key-file', keyFile]);
   assert.equal(created.code, 0, created.err);
   const work = join(dir, 'work');
   await mkdir(work);
 
-  const child = spawn(process.execPath, [bin, 'backup', 'restore', '--repo', repo,
-    '--to', join(work, 'target'), '--key-file', keyFile], { stdio: ['ignore', 'pipe', 'pipe'] });
-  t.after(() => child.kill('SIGKILL'));
-  let stderr = '';
-  child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
+  const { child, stderr } = spawnBackup(t, ['restore', '--repo', repo,
+    '--to', join(work, 'target'), '--key-file', keyFile]);
   const deadline = Date.now() + 30_000;
   while ((await readdir(work)).length === 0 && Date.now() < deadline) await delay(10);
   child.kill('SIGINT');
   const [code] = await once(child, 'exit') as [number];
 
-  assert.equal(code, 1, stderr);
-  assert.match(stderr, /backup restore was interrupted by SIGINT \[INTERRUPTED\]/);
+  assert.equal(code, 1, stderr());
+  assert.match(stderr(), /backup restore was interrupted by SIGINT \[INTERRUPTED\]/);
   assert.deepEqual(await readdir(work), []);
 });
 
 /** Creates a backup of `mebibytes` MiB of random data in a new repository, and an empty one. */
 async function repositoriesForCopy(dir: string, mebibytes: number) {
   const { repo, keyFile } = await newRepository(dir);
-  const source = join(dir, 'source');
-  await mkdir(source);
-  for (let index = 0; index < mebibytes / 16; index += 1) {
-    await writeFile(join(source, `part-${index}.bin`), randomBytes(16 * 1024 * 1024));
-  }
+  const source = await writeRandomSource(dir, Math.ceil(mebibytes / 16), 16 * 1024 * 1024);
   const created = await backupCli(['create', '--source', source, '--repo', repo,
     '--key-file', keyFile]);
   assert.equal(created.code, 0, created.err);
@@ -165,17 +135,13 @@ for (const signal of ['SIGINT', 'SIGHUP'] as const) {
   test(`copy interrupted by ${signal} removes its files`, async (t) => {
     const dir = await tempDir(t);
     const { repo, target } = await repositoriesForCopy(dir, 160);
-    const child = spawn(process.execPath, [bin, 'backup', 'copy', '--repo', repo, '--to', target],
-      { stdio: ['ignore', 'pipe', 'pipe'] });
-    t.after(() => child.kill('SIGKILL'));
-    let stderr = '';
-    child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
+    const { child, stderr } = spawnBackup(t, ['copy', '--repo', repo, '--to', target]);
     await waitForPartialArtifact(target, 1024 * 1024);
     child.kill(signal);
     const [code] = await once(child, 'exit') as [number];
 
-    assert.equal(code, 1, stderr);
-    assert.match(stderr,
+    assert.equal(code, 1, stderr());
+    assert.match(stderr(),
       new RegExp(`backup copy was interrupted by ${signal} \\[INTERRUPTED\\]`));
     assert.deepEqual(await readdir(join(target, 'data')), []);
     assert.deepEqual(await readdir(join(target, 'locks')), []);
@@ -187,9 +153,7 @@ test('copy and prune remove killed copies', async (t) => {
   const dir = await tempDir(t);
   const { repo, target } = await repositoriesForCopy(dir, 160);
   const killCopy = async () => {
-    const child = spawn(process.execPath, [bin, 'backup', 'copy', '--repo', repo,
-      '--to', target], { stdio: ['ignore', 'pipe', 'pipe'] });
-    t.after(() => child.kill('SIGKILL'));
+    const { child } = spawnBackup(t, ['copy', '--repo', repo, '--to', target]);
     const partial = await waitForPartialArtifact(target, 1024 * 1024);
     child.kill('SIGKILL');
     await once(child, 'exit');
@@ -230,17 +194,14 @@ async function waitForOpenFile(pid: number, suffix: string): Promise<void> {
 test('interrupted verify exits with INTERRUPTED', async (t) => {
   const dir = await tempDir(t);
   const { repo, keyFile } = await repositoriesForCopy(dir, 160);
-  const child = spawn(process.execPath, [bin, 'backup', 'verify', '--repo', repo, '--full',
-    '--key-file', keyFile], { stdio: ['ignore', 'pipe', 'pipe'] });
-  t.after(() => child.kill('SIGKILL'));
-  let stderr = '';
-  child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
+  const { child, stderr } = spawnBackup(t, ['verify', '--repo', repo, '--full',
+    '--key-file', keyFile]);
   await waitForOpenFile(child.pid ?? 0, '.srkb');
   child.kill('SIGINT');
   const [code] = await once(child, 'exit') as [number];
 
-  assert.equal(code, 1, stderr);
-  assert.match(stderr, /backup verify was interrupted by SIGINT \[INTERRUPTED\]/);
+  assert.equal(code, 1, stderr());
+  assert.match(stderr(), /backup verify was interrupted by SIGINT \[INTERRUPTED\]/);
   assert.deepEqual(await readdir(join(repo, 'verified')).catch(() => []), []);
 });
 
@@ -250,18 +211,13 @@ test('interrupted drill removes its scratch copy', async (t) => {
   // The drill restores under TMPDIR, so a private one shows what it leaves behind.
   const scratchParent = join(dir, 'tmp');
   await mkdir(scratchParent);
-  const child = spawn(process.execPath, [bin, 'backup', 'drill', '--repo', repo,
-    '--key-file', keyFile], {
-    stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TMPDIR: scratchParent },
-  });
-  t.after(() => child.kill('SIGKILL'));
-  let stderr = '';
-  child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
+  const { child, stderr } = spawnBackup(t, ['drill', '--repo', repo, '--key-file', keyFile],
+    { ...process.env, TMPDIR: scratchParent });
   await waitForOpenFile(child.pid ?? 0, '.srkb');
   child.kill('SIGHUP');
   const [code] = await once(child, 'exit') as [number];
 
-  assert.equal(code, 1, stderr);
-  assert.match(stderr, /backup drill was interrupted by SIGHUP \[INTERRUPTED\]/);
+  assert.equal(code, 1, stderr());
+  assert.match(stderr(), /backup drill was interrupted by SIGHUP \[INTERRUPTED\]/);
   assert.deepEqual(await readdir(scratchParent), []);
 });

@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -10,11 +9,10 @@ import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-s
 import { clientFromEnvironment } from '../src/backup/s3-store.js';
 import { partSize } from '../src/backup/s3-store-upload.js';
 import {
-  assertSameTree, backupCli, tempDir, writeSampleTree,
+  assertSameTree, backupCli, spawnBackup, tempDir, writeRandomSource, writeSampleTree,
 } from './fixtures/backup/helpers.js';
 import { startS3Server, type S3Server } from './helpers/s3-server.js';
 
-const bin = new URL('../src/bin.js', import.meta.url).pathname;
 let server: S3Server;
 
 before(async () => {
@@ -145,14 +143,9 @@ test('S3 missing bucket and bad access', async () => {
 test('killed S3 create is cleaned up later', async (t) => {
   const dir = await tempDir(t);
   const { repo, keyFile } = await newS3Repository(dir, 'killed');
-  const source = join(dir, 'source');
-  await mkdir(source);
-  for (let index = 0; index < 6; index += 1) {
-    await writeFile(join(source, `part-${index}.bin`), randomBytes(16 * 1024 * 1024));
-  }
-  const child = spawn(process.execPath, [bin, 'backup', 'create', '--source', source,
-    '--repo', repo, '--key-file', keyFile], { stdio: ['ignore', 'pipe', 'pipe'] });
-  t.after(() => child.kill('SIGKILL'));
+  const source = await writeRandomSource(dir, 6, 16 * 1024 * 1024);
+  const { child } = spawnBackup(t, ['create', '--source', source, '--repo', repo,
+    '--key-file', keyFile]);
   const deadline = Date.now() + 60_000;
   let records: string[] = [];
   while (records.length === 0 && Date.now() < deadline) {
@@ -185,11 +178,7 @@ test('S3 create fails when the server stops', async (t) => {
   const dir = await tempDir(t);
   const keyFile = join(dir, 'key');
   await writeFile(keyFile, randomBytes(32));
-  const source = join(dir, 'source');
-  await mkdir(source);
-  for (let index = 0; index < 8; index += 1) {
-    await writeFile(join(source, `part-${index}.bin`), randomBytes(16 * 1024 * 1024));
-  }
+  const source = await writeRandomSource(dir, 8, 16 * 1024 * 1024);
   // A second server that this test can stop without breaking the others.
   const doomed = await startS3Server();
   t.after(() => doomed.stop());
