@@ -1,23 +1,13 @@
 import assert from 'node:assert/strict';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import {
   assertSameTree, backupCli, newRepository, onlyArtifact, tempDir, writeSampleTree,
 } from './fixtures/backup/helpers.js';
-import { startS3Server, type S3Server } from './helpers/s3-server.js';
+import { useS3Server } from './helpers/s3-server.js';
 
-let server: S3Server;
-
-before(async () => {
-  server = await startS3Server();
-  // The S3 client reads its endpoint and credentials from process.env, as the CLI does.
-  Object.assign(process.env, server.env);
-});
-
-after(async () => {
-  await server.stop();
-});
+const s3Server = useS3Server();
 
 async function createBackup(source: string, repo: string, keyFile: string): Promise<string> {
   const created = await backupCli(['create', '--source', source, '--repo', repo,
@@ -33,7 +23,7 @@ test('copy from directory to S3 and back', async (t) => {
   await writeSampleTree(source);
   const first = await createBackup(source, repo, keyFile);
   const second = await createBackup(source, repo, keyFile);
-  const s3 = `s3://${server.bucket}/copy`;
+  const s3 = `s3://${s3Server().bucket}/copy`;
   assert.equal((await backupCli(['init', '--repo', s3])).code, 0);
 
   const up = await backupCli(['copy', '--repo', repo, '--to', s3, '--all', '--json']);

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { clientFromEnvironment } from '../src/backup/s3-store.js';
@@ -11,24 +11,14 @@ import { partSize } from '../src/backup/s3-store-upload.js';
 import {
   assertSameTree, backupCli, spawnBackup, tempDir, writeRandomSource, writeSampleTree,
 } from './fixtures/backup/helpers.js';
-import { startS3Server, type S3Server } from './helpers/s3-server.js';
+import { startS3Server, useS3Server } from './helpers/s3-server.js';
 
-let server: S3Server;
-
-before(async () => {
-  server = await startS3Server();
-  // The S3 client reads its endpoint and credentials from process.env, as the CLI does.
-  Object.assign(process.env, server.env);
-});
-
-after(async () => {
-  await server.stop();
-});
+const s3Server = useS3Server();
 
 /** Creates an S3 repository under a fresh prefix and a key file in `dir`. */
 async function newS3Repository(dir: string, name: string):
   Promise<{ repo: string; keyFile: string }> {
-  const repo = `s3://${server.bucket}/${name}`;
+  const repo = `s3://${s3Server().bucket}/${name}`;
   const keyFile = join(dir, 'key');
   await writeFile(keyFile, randomBytes(32));
   const init = await backupCli(['init', '--repo', repo]);
@@ -38,7 +28,7 @@ async function newS3Repository(dir: string, name: string):
 
 async function listKeys(prefix: string): Promise<string[]> {
   const page = await clientFromEnvironment().send(new ListObjectsV2Command({
-    Bucket: server.bucket, Prefix: prefix,
+    Bucket: s3Server().bucket, Prefix: prefix,
   }));
   return (page.Contents ?? []).map((object) => object.Key ?? '').sort();
 }
@@ -90,10 +80,10 @@ test('S3 verify detects a damaged artifact', async (t) => {
 
   const client = clientFromEnvironment();
   const key = `damaged/data/${id}.srkb`;
-  const object = await client.send(new GetObjectCommand({ Bucket: server.bucket, Key: key }));
+  const object = await client.send(new GetObjectCommand({ Bucket: s3Server().bucket, Key: key }));
   const bytes = Buffer.from(await object.Body!.transformToByteArray());
   bytes[bytes.length - 100] = (bytes[bytes.length - 100] ?? 0) ^ 0xff;
-  await client.send(new PutObjectCommand({ Bucket: server.bucket, Key: key, Body: bytes }));
+  await client.send(new PutObjectCommand({ Bucket: s3Server().bucket, Key: key, Body: bytes }));
 
   const quick = await backupCli(['verify', '--repo', repo]);
   assert.equal(quick.code, 1, quick.err);
@@ -130,7 +120,7 @@ test('S3 missing bucket and bad access', async () => {
   // s3rver 3.7.1 checks the access key id but not SigV4 signatures, so the id is the bad part.
   const accessKey = process.env.AWS_ACCESS_KEY_ID;
   process.env.AWS_ACCESS_KEY_ID = 'UNKNOWN';
-  const denied = await backupCli(['list', '--repo', `s3://${server.bucket}/repo`])
+  const denied = await backupCli(['list', '--repo', `s3://${s3Server().bucket}/repo`])
     .finally(() => { process.env.AWS_ACCESS_KEY_ID = accessKey; });
   assert.equal(denied.code, 1, denied.err);
   assert.match(denied.err, /S3 request for s3:\/\/backups\/repo\/ failed: .*HTTP 403/);

@@ -1,12 +1,11 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Dashboard } from '@grafana/grafana-foundation-sdk/dashboard';
-import { SrekitError } from '../common/errors.js';
 import { buildHostDashboard } from './dashboard-host.js';
 import type { DashboardOptions } from './dashboard-panels.js';
 import { buildServiceHealthDashboard } from './dashboard-service.js';
 import { buildSloDashboard } from './dashboard-slo.js';
-import { findStaleFiles, type GeneratedFile } from './slo-generate.js';
+import { assertGeneratedFilesCurrent, type GeneratedFile } from './slo-generate.js';
 import type { SloDefinition } from './spec.js';
 
 /** The repository this module belongs to (both src/slo and dist/src/slo are three levels down). */
@@ -49,9 +48,6 @@ export async function assertDashboardsCurrent(
   files: readonly GeneratedFile[],
   displayPath: (path: string) => string,
 ): Promise<void> {
-  const stale = await findStaleFiles(files);
-  if (stale.length === 0) return;
-  const list = stale.map((file) => `${displayPath(file.path)} is ${file.state}`).join('; ');
-  throw new SrekitError('CHECK_FAILED', `generated dashboards differ from their code and the `
-    + `SLO specs: ${list}`, { hint: 'run `srekit slo generate` and commit the result' });
+  await assertGeneratedFilesCurrent(files, displayPath,
+    'generated dashboards differ from their code and the SLO specs');
 }

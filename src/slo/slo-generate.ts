@@ -84,15 +84,20 @@ export async function findStaleFiles(
   return stale;
 }
 
-/** Throws CHECK_FAILED naming every generated file that is stale or missing. */
+/**
+ * Throws CHECK_FAILED naming every generated file that is stale or missing.
+ * `difference` starts the message, as in "generated SLO files differ from
+ * the specs".
+ */
 export async function assertGeneratedFilesCurrent(
   files: readonly GeneratedFile[],
   displayPath: (path: string) => string,
+  difference = 'generated SLO files differ from the specs',
 ): Promise<void> {
   const stale = await findStaleFiles(files);
   if (stale.length === 0) return;
   const list = stale.map((file) => `${displayPath(file.path)} is ${file.state}`).join('; ');
-  throw new SrekitError('CHECK_FAILED', `generated SLO files differ from the specs: ${list}`, {
+  throw new SrekitError('CHECK_FAILED', `${difference}: ${list}`, {
     hint: 'run `srekit slo generate` and commit the result',
   });
 }

@@ -4,6 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { after, before } from 'node:test';
 import { findFreePorts, waitForHttpReady } from '../../src/common/process.js';
 
 /** An s3rver process on 127.0.0.1 with one bucket, and the settings a client needs. */
@@ -54,5 +55,25 @@ export async function startS3Server(bucket = 'backups'): Promise<S3Server> {
       AWS_ENDPOINT_URL: endpoint, AWS_REGION: 'us-east-1',
       AWS_ACCESS_KEY_ID: s3rverCredential, AWS_SECRET_ACCESS_KEY: s3rverCredential,
     },
+  };
+}
+
+/**
+ * Starts one s3rver for the calling test file and stops it after its tests.
+ * The server's AWS_* settings go into process.env, where the S3 client reads
+ * them, as the CLI does. Returns a getter, because the server starts later.
+ */
+export function useS3Server(): () => S3Server {
+  let server: S3Server | undefined;
+  before(async () => {
+    server = await startS3Server();
+    Object.assign(process.env, server.env);
+  });
+  after(async () => {
+    await server?.stop();
+  });
+  return () => {
+    if (!server) throw new Error('the S3 server has not started yet');
+    return server;
   };
 }
