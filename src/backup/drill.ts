@@ -89,7 +89,7 @@ export async function drillBackup(
     }
     result.checkSeconds = seconds(checking);
   } catch (error) {
-    // An interrupted drill says nothing about the backup, so it is no failed drill.
+    // An interrupted drill tells nothing about the backup, so it is not reported as failed.
     if (options.signal?.aborted) throw options.signal.reason;
     result.error = error instanceof Error ? error.message : String(error);
   } finally {

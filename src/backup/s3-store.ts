@@ -54,8 +54,8 @@ interface UploadRecord {
  * by one PutObject or one multipart upload, which S3 makes visible only when
  * it completes, so readers never see a partial object. An open multipart
  * upload is recorded in an `uploads/` object, because S3-compatible servers
- * such as s3rver 3.7.1 lack ListMultipartUploads; the records, together with
- * ListMultipartUploads where the server has it, are the partial uploads.
+ * such as s3rver 3.7.1 lack ListMultipartUploads. The partial uploads are
+ * these records plus what ListMultipartUploads returns where it exists.
  */
 export class S3Store implements Store {
   readonly location: string;

@@ -136,7 +136,7 @@ test('share at the threshold never rises', () => {
 });
 
 test('mitigation falls to the remaining share', () => {
-  // From 30% down to 3.5%: the 30 s window holds 3.5% + 26.5%·(30 − t)/30,
+  // From 30% down to 3.5%: the 30 s window contains 3.5% + 26.5%·(30 − t)/30,
   // which falls under 5% at t = 30·(1 − 1.5/26.5).
   const condition = { window: 30, threshold: 0.05, faultShare: 0.3, remainingShare: 0.035 };
   assertClose(timeForShareToFall(condition), 30 * (1 - 0.015 / 0.265), 'time to fall');

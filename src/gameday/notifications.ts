@@ -36,9 +36,9 @@ export function notificationMatches(
   match: NotificationMatch,
 ): boolean {
   if (notification.receiver !== match.receiver) return false;
-  const wanted = { ...match.labels, alertname: match.alertname };
+  const expected = { ...match.labels, alertname: match.alertname };
   return (notification.payload.alerts ?? []).some((alert) => alert.status === match.status
-    && Object.entries(wanted).every(([name, value]) => alert.labels?.[name] === value));
+    && Object.entries(expected).every(([name, value]) => alert.labels?.[name] === value));
 }
 
 /**

@@ -96,9 +96,9 @@ function readGauge(text: string, name: string): number | undefined {
 
 /**
  * Sends POST /-/reload to `server` and confirms through its reload gauges
- * that it loaded the config after `before` was read. Never throws: the
- * result contains the reason a reload failed. A server whose reload fails keeps
- * running its previous config.
+ * that it loaded the config after `before` was read. A failed reload is
+ * returned with its reason rather than thrown. A server whose reload fails
+ * keeps running its previous config.
  */
 export async function reloadServer(
   server: MonitoringServer,

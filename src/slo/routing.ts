@@ -58,7 +58,7 @@ export interface RoutingSpec {
   receivers: readonly ReceiverSpec[];
 }
 
-/** How srekit routes alerts: by the `severity` label, to one receiver each. */
+/** The routing tree of srekit: alerts go by their `severity` label to one receiver each. */
 export const routing: RoutingSpec = {
   groupByComment: 'Alerts are grouped by name, job, service and SLO: a down host, a failing '
     + 'service and the SLOs of another service arrive separately, while the instances of one '
