@@ -4,7 +4,8 @@
 SHELL := /bin/bash
 NODE_MODULES_STAMP := node_modules/.package-lock.json
 
-.PHONY: all deps system-deps build test gameday bench bench-service bench-slo clean
+.PHONY: all deps system-deps build test gameday bench bench-service bench-slo bench-backup \
+	bench-incident clean
 
 all: build
 
@@ -28,15 +29,24 @@ test: deps
 gameday: deps build
 	node dist/src/bin.js gameday
 
-# Both benchmarks. Without -j they run one after the other and do not share CPUs.
-# `make -k bench` still runs the second when the first fails its check.
-bench: bench-service bench-slo
+# Every benchmark. Without -j they run one after the other and do not share CPUs.
+# `make -k bench` still runs the others when one fails its check.
+bench: bench-service bench-slo bench-backup bench-incident
 
 bench-service: deps build
 	node dist/bench/service/run.js
 
 bench-slo: deps build
 	node dist/bench/slo/run.js
+
+# The backup benchmark runs restic, borg and zstd side by side, so it
+# installs them first.
+bench-backup: deps build
+	scripts/install-system-deps.sh bench
+	node dist/bench/backup/run.js
+
+bench-incident: deps build
+	node dist/bench/incident/run.js
 
 clean:
 	rm -rf dist .srekit

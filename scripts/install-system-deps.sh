@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian packages srekit's stack and tests run, when missing.
-# Each line below pairs a file that the package provides with the package.
+# With the argument "bench" it also installs the peer tools the benchmarks
+# run side by side. Each line below pairs a file that the package provides
+# with the package.
 set -euo pipefail
 
 requirements=(
@@ -10,7 +12,16 @@ requirements=(
   "/usr/bin/amtool prometheus-alertmanager"
   "/usr/bin/prometheus-node-exporter prometheus-node-exporter"
   "/usr/lib/postgresql/*/bin/initdb postgresql"
+  "/usr/bin/chromium chromium"
 )
+
+if [ "${1:-}" = "bench" ]; then
+  requirements+=(
+    "/usr/bin/restic restic"
+    "/usr/bin/borg borgbackup"
+    "/usr/bin/zstd zstd"
+  )
+fi
 
 missing=()
 for requirement in "${requirements[@]}"; do

@@ -26,6 +26,16 @@ export const errorCodes = {
   BACKUP_NO_REPOSITORY: { exit: ExitCode.noRepository, summary: 'the backup repository does not exist' },
   BACKUP_LOCKED: { exit: ExitCode.locked, summary: 'another process holds the backup repository lock' },
   BACKUP_WRONG_KEY: { exit: ExitCode.wrongKey, summary: 'the backup key or passphrase is missing or wrong' },
+  INCIDENT_NOT_FOUND: { exit: ExitCode.failure, summary: 'no incident has the given reference' },
+  INCIDENT_INVALID_CHANGE: {
+    exit: ExitCode.usage, summary: 'the change is not allowed in the incident\'s current state',
+  },
+  INCIDENT_UNAUTHORIZED: {
+    exit: ExitCode.usage, summary: 'the incident server rejected the token or none was given',
+  },
+  INCIDENT_SERVER_UNAVAILABLE: {
+    exit: ExitCode.failure, summary: 'the incident server could not be reached or failed',
+  },
 } as const satisfies Record<string, { exit: ExitCodeValue; summary: string }>;
 
 /** A key of {@link errorCodes}. */
