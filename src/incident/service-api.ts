@@ -103,7 +103,31 @@ export interface IncidentService {
    * start time, so a repeated or duplicated message appends nothing.
    */
   receiveAlerts(message: AlertmanagerMessage, actor: Actor): Promise<AlertIntakeOutcome>;
-  /** Events with an id above `afterId`, oldest first, at most `limit`. */
-  eventsAfter(afterId: number, limit: number): Promise<IncidentEvent[]>;
   close(): Promise<void>;
 }
+
+/**
+ * What the notifiers need besides the commands. They run next to the
+ * database, in the server's process, so only the database-backed
+ * implementation offers this. The event log is the outbox: each notifier
+ * keeps a cursor, the id of the last event it has delivered, and moves it
+ * only after a delivery succeeds, so a restart resumes where it stopped.
+ */
+export interface NotifierStore {
+  /** Events with an id above `afterId`, oldest first, at most `limit`. */
+  eventsAfter(afterId: number, limit: number): Promise<IncidentEvent[]>;
+  /** The notifier's cursor; 0 when it has none yet. */
+  readCursor(name: string): Promise<number>;
+  writeCursor(name: string, lastEventId: number): Promise<void>;
+  /** Appends a `reminder_sent` event. */
+  recordReminder(
+    number: number, role: Role, person: string | null, due: string, actor: Actor,
+  ): Promise<Incident>;
+}
+
+/** The time source, replaced by a fake clock in tests. */
+export interface Clock {
+  now(): Date;
+}
+
+export const systemClock: Clock = { now: () => new Date() };
