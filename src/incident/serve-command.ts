@@ -1,0 +1,94 @@
+import { InvalidArgumentError, type Command } from 'commander';
+import { isIP } from 'node:net';
+import type { CommandContext } from '../common/command.js';
+import { SrekitError } from '../common/errors.js';
+import { readIncidentToken, tokenVariable } from './server-token.js';
+
+/** The port of `srekit incident serve` when none is given. */
+export const defaultIncidentPort = 19094;
+
+/** The flags of `srekit incident serve`. */
+export interface ServeFlags {
+  host: string;
+  port: number;
+  databaseUrl?: string;
+  tokenFile?: string;
+  slackWebhookUrl?: string;
+  statusDir?: string;
+}
+
+const serveHelp = `
+Examples:
+  $ SREKIT_INCIDENT_TOKEN=$(cat ~/.srekit-token) srekit incident serve
+  $ srekit incident serve --port 19094 --token-file /etc/srekit/incident-token \\
+      --database-url postgres://incident:secret@127.0.0.1:5432/incident
+
+The token comes from ${tokenVariable} or --token-file and is never a flag,
+so it does not show in the process list. Requests to /v1 need the header
+"Authorization: Bearer TOKEN". /healthz, /metrics, /status and /status.json
+need no token. SIGINT, SIGTERM or SIGHUP stops accepting connections, waits
+for requests in flight, closes the database and exits 0.
+
+Exit status:
+  0   stopped by a signal after draining
+  1   the database cannot be opened or the port is in use
+  2   bad usage, such as a missing token or an invalid flag`;
+
+/**
+ * Adds `serve` to the `srekit incident` command: the HTTP API with the
+ * Alertmanager webhook, /metrics and the status page, until a signal.
+ */
+export function addServeCommand(incidentCommand: Command, context: CommandContext): void {
+  incidentCommand
+    .command('serve')
+    .description('serve the incident HTTP API and the Alertmanager webhook until a signal')
+    .option('--host <address>', 'IP address to bind; 0.0.0.0 accepts remote connections',
+      parseHost, '127.0.0.1')
+    .option('--port <port>', 'TCP port to listen on; 0 picks a free port', parseListenPort,
+      defaultIncidentPort)
+    .option('--database-url <url>', 'sqlite:PATH or postgres://USER:PASSWORD@HOST:PORT/DATABASE '
+      + '(default: a SQLite file under .srekit/incident/)')
+    .option('--token-file <file>', `file holding the API token (default: $${tokenVariable})`)
+    .option('--slack-webhook-url <url>', 'Slack incoming webhook that receives incident messages')
+    .option('--status-dir <dir>', 'directory that receives the static status page on each change')
+    .addHelpText('after', serveHelp)
+    .action(async (flags: ServeFlags) => {
+      const token = requireToken(flags, context.io.env);
+      await serve(flags, token, context);
+    });
+}
+
+function requireToken(flags: ServeFlags, env: NodeJS.ProcessEnv): string {
+  const token = readIncidentToken(flags.tokenFile, env);
+  if (token === undefined) {
+    throw new SrekitError('USAGE', 'missing API token: the incident server does not start without one', {
+      hint: `set ${tokenVariable} or pass --token-file FILE`,
+    });
+  }
+  return token;
+}
+
+// TODO: starts nothing until the database-backed service (openIncidentDatabase,
+// createIncidentService) is committed; the command rejects every start until then.
+async function serve(_flags: ServeFlags, _token: string, _context: CommandContext): Promise<void> {
+  await Promise.resolve();
+  throw new SrekitError('USAGE', 'srekit incident serve is not available in this build yet');
+}
+
+/**
+ * Accepts an IP address or `localhost`. Other names are rejected rather than
+ * looked up, so that starting the server sends no DNS query.
+ */
+function parseHost(value: string): string {
+  if (value === 'localhost' || isIP(value) !== 0) return value;
+  throw new InvalidArgumentError(`invalid address "${value}": expected an IPv4 or IPv6 address, `
+    + 'such as 127.0.0.1, ::1 or 0.0.0.0, or localhost');
+}
+
+function parseListenPort(value: string): number {
+  const port = Number(value);
+  if (!/^\d{1,5}$/.test(value) || port > 65535) {
+    throw new InvalidArgumentError(`invalid port "${value}": expected an integer from 0 to 65535`);
+  }
+  return port;
+}
