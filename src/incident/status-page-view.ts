@@ -100,7 +100,7 @@ export function buildStatusView(incidents: Incident[], options: StatusViewOption
       .sort((a, b) => compareDescending(a.startedAt, b.startedAt)),
     resolvedIncidents: recentlyResolved(incidents, options.now)
       .map((incident) => toStatusIncident(incident, updates))
-      .sort((a, b) => compareDescending(a.resolvedAt ?? '', b.resolvedAt ?? '')),
+      .sort((a, b) => compareDescending(a.resolvedAt ?? a.startedAt, b.resolvedAt ?? b.startedAt)),
   };
 }
 
@@ -150,7 +150,8 @@ export function worstState(states: readonly ComponentState[]): ComponentState {
 
 function checkOptions(options: StatusViewOptions): void {
   if (Number.isNaN(options.now.getTime())) {
-    throw new SrekitError('INVALID_INPUT', 'could not build the status view: `now` is an invalid date');
+    throw new SrekitError('INVALID_INPUT',
+      'could not build the status view: `now` is an invalid date');
   }
   const blank = options.components.findIndex((name) => name.trim() === '');
   if (blank !== -1) {
@@ -221,7 +222,7 @@ function publicState(state: IncidentState): PublicIncidentState {
   }
 }
 
+/** Orders ISO 8601 times latest first. */
 function compareDescending(a: string, b: string): number {
-  if (a === b) return 0;
-  return a < b ? 1 : -1;
+  return Date.parse(b) - Date.parse(a);
 }
