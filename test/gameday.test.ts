@@ -44,9 +44,16 @@ test('game day detects every fault', { timeout: 300_000 }, async (t) => {
     'e HighErrorRatio not sent to the page receiver',
     'f HighLatencyP95 firing at the warn receiver',
     'g HighLatencyP95 resolved at the warn receiver',
+    'h service reads orders again within the RTO',
+    'h data loss window within the RPO of class db',
+    'h restored database passes integrity_check',
+    'h restored database contains the backed-up orders',
+    'h orders from before the backup read back',
   ]);
   for (const check of report.checks) {
-    if (check.expectedMaxSeconds === undefined) {
+    if (check.expectedValue !== undefined) {
+      assert.ok(check.observedValue !== undefined, `${check.name}: nothing observed`);
+    } else if (check.expectedMaxSeconds === undefined) {
       assert.equal(check.observedSeconds, undefined, `${check.name}: a notification arrived`);
     } else {
       assert.ok(check.observedSeconds !== undefined, `${check.name}: not seen`);
@@ -63,13 +70,25 @@ test('game day detects every fault', { timeout: 300_000 }, async (t) => {
   assert.ok(failures > 0, 'no request failed during the error scenario');
   assert.ok(failures < report.traffic.sent * 0.3, `${failures} of ${report.traffic.sent} failed`);
 
+  // The restore takes seconds, far inside the 30-minute RTO and 15-minute RPO.
+  const restore = report.checks.filter((check) => check.scenario === 'h');
+  assert.equal(restore[0]?.expectedMaxSeconds, 1800);
+  assert.ok((restore[0]?.observedSeconds ?? Infinity) < 20, 'the restore took 20 s or more');
+  assert.equal(restore[1]?.expectedMaxSeconds, 900);
+  assert.ok((restore[1]?.observedSeconds ?? Infinity) < 20, 'the backup was 20 s old or more');
+  assert.equal(restore[2]?.observedValue, 'ok');
+  assert.match(restore[3]?.observedValue ?? '', /^[1-9]\d* orders$/);
+  assert.equal(restore[4]?.observedValue, '10 of 10');
+
   assert.ok(progress.some((line) => line.startsWith('scenario a: node-exporter stops')));
+  assert.ok(progress.some((line) => line.startsWith('scenario h: the orders database')));
   assert.deepEqual(processesMentioning(workdir), [], 'a stack process outlived the game day');
   assert.equal(existsSync(join(workdir, 'state.json')), false);
 
   const markdown = renderMarkdown(report);
   assert.match(markdown, /Profile: `gameday`/);
   assert.match(markdown, /\| a \| InstanceDown firing at the page receiver \| ≤ \d+\.\d s \| \d+\.\d s \| pass \|/);
+  assert.match(markdown, /\| h \| restored database passes integrity_check \| ok \| ok \| pass \|/);
 });
 
 test('unknown profile starts nothing', async (t) => {

@@ -92,7 +92,7 @@ test('minimum rate follows the short window', async () => {
 
 test('fast-burn share must sit between thresholds', async () => {
   const alerts = await gamedayAlerts();
-  assert.equal(buildScenarios(alerts).map((scenario) => scenario.id).join(''), 'abcdefg');
+  assert.equal(buildScenarios(alerts).map((scenario) => scenario.id).join(''), 'abcdefgh');
   const strict = { ...alerts, errorRatio: { ...alerts.errorRatio, threshold: fastBurnErrorShare } };
   assert.throws(() => buildScenarios(strict), (error: unknown) => {
     assert.ok(error instanceof SrekitError);

@@ -6,6 +6,7 @@ import {
   type AlertTiming, type BurnAlertTiming,
 } from './expectations.js';
 import type { NotificationMatch } from './notifications.js';
+import type { CheckResult } from './report.js';
 
 /** A notification that must arrive, and the longest it may take. */
 export interface NotificationCheck {
@@ -39,6 +40,12 @@ export interface AbsenceCheck {
 
 /** One outcome a scenario waits for. */
 export type CheckSpec = NotificationCheck | AlertmanagerCheck | AbsenceCheck;
+
+/**
+ * The result of a check that a scenario's act measured itself, such as the
+ * time a restore took. The game day adds the scenario id.
+ */
+export type MeasuredCheck = Omit<CheckResult, 'scenario'>;
 
 // Names the alert as a selector with the labels that tell its variants
 // apart, such as SloErrorBudgetBurn{tier="fast"}.

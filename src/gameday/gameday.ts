@@ -95,13 +95,15 @@ async function runScenario(
   run.onEvent({ type: 'progress', message: `scenario ${scenario.id}: ${scenario.title}` });
   const actedAt = new Date();
   timeline.actedAt.set(scenario.id, actedAt);
-  await scenario.act(run.stack);
+  const measured = (await scenario.act(run.stack)) ?? [];
   const checks = scenario.checks({
     trafficSeconds: (actedAt.getTime() - timeline.trafficStartedAt.getTime()) / 1000,
     requestsPerSecond: run.requestsPerSecond,
   });
   const timed = checks.filter((check) => check.kind !== 'absence');
-  const results = await Promise.all(timed.map((check) => runCheck(run, scenario, check, actedAt)));
+  const results = measured.map((check) => emitResult(run, { scenario: scenario.id, ...check }));
+  const waited = timed.map((check) => runCheck(run, scenario, check, actedAt));
+  results.push(...await Promise.all(waited));
   for (const check of checks) {
     if (check.kind === 'absence') results.push(await runAbsenceCheck(run, scenario, check, timeline));
   }

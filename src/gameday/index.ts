@@ -61,6 +61,9 @@ Scenarios, in order:
      HighErrorRatio has not paged since c
   f  requests take 750 ms longer: HighLatencyP95 must reach the warn receiver
   g  the latency recovers: HighLatencyP95 must resolve at the warn receiver
+  h  the service's database is backed up, deleted and restored: the service
+     must read orders again within the 30-minute RTO, the backup must be
+     within the 15-minute RPO, and the restored data must be intact
 
 Examples:
   srekit gameday
@@ -105,6 +108,12 @@ function printEvent(io: Io, event: GamedayEvent, json: boolean, started: number)
   }
   const { result } = event;
   const verdict = result.passed ? 'pass' : 'FAIL';
+  if (result.expectedValue !== undefined) {
+    const observed = result.observedValue ?? 'nothing';
+    io.stderr.write(`${elapsed} ${verdict}: ${result.name}: ${observed}, expected `
+      + `${result.expectedValue}\n`);
+    return;
+  }
   const seconds = result.observedSeconds?.toFixed(1);
   let outcome = seconds === undefined ? 'not seen' : `after ${seconds} s`;
   // A check that expects no notification passes when none was seen.

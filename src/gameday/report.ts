@@ -12,6 +12,13 @@ export interface CheckResult {
    * deadline, or when a check that expects no notification saw none.
    */
   observedSeconds: number | undefined;
+  /**
+   * The expected outcome of a check that is not a time, such as
+   * "2300 to 2340 orders"; the report shows it in place of the bound.
+   */
+  expectedValue?: string;
+  /** The observed outcome of a check that is not a time, such as "2318 orders". */
+  observedValue?: string;
   passed: boolean;
 }
 
@@ -40,6 +47,10 @@ function formatSeconds(seconds: number | undefined): string {
 
 function checkRows(report: GamedayReport): string[][] {
   return report.checks.map((check) => {
+    if (check.expectedValue !== undefined) {
+      return [check.scenario, check.name, check.expectedValue, check.observedValue ?? 'not seen',
+        check.passed ? 'pass' : 'FAIL'];
+    }
     const expectsNone = check.expectedMaxSeconds === undefined;
     return [
       check.scenario,
@@ -108,6 +119,9 @@ export function renderMarkdown(report: GamedayReport): string {
     'the failures the service injects at random, and a fixed time for delivery.',
     'A check with the expected figure "none" passes when no such notification arrived',
     'from the act of the scenario it names until the end of its own scenario.',
+    'The restore scenario measures its own times: the restore time runs from the',
+    'destruction of the database to the first read of an order from before the backup,',
+    'and the data loss window from the start of the backup to the destruction.',
     '',
   );
   return lines.join('\n');

@@ -4,7 +4,9 @@ import { startStack, type Stack, type StackPorts } from '../stack/index.js';
 import { scenarioAlerts, type ScenarioAlerts } from './alerts.js';
 import { runScenarios, type GamedayEvent } from './gameday.js';
 import type { GamedayReport } from './report.js';
-import { buildScenarios, minRequestsPerSecond, type GamedayStack } from './scenarios.js';
+import {
+  buildScenarios, minRequestsPerSecond, type GamedayComponent, type GamedayStack,
+} from './scenarios.js';
 
 /** Options of {@link runGameday}. */
 export interface GamedayOptions {
@@ -78,7 +80,9 @@ function assertRate(requestsPerSecond: number, alerts: ScenarioAlerts, profile: 
 function gamedayStack(stack: Stack): GamedayStack {
   return {
     endpoints: stack.endpoints,
-    stopComponent: (name: 'node-exporter') => stack.stopComponent(name),
-    startComponent: (name: 'node-exporter') => stack.startComponent(name),
+    serviceDatabase: stack.layout.serviceDatabase,
+    backupRepository: stack.layout.backupRepository,
+    stopComponent: (name: GamedayComponent) => stack.stopComponent(name),
+    startComponent: (name: GamedayComponent) => stack.startComponent(name),
   };
 }

@@ -2,13 +2,14 @@ import { SrekitError } from '../common/errors.js';
 import type { ScenarioAlerts } from './alerts.js';
 import {
   burnFiring, burnResolved, firing, inhibited, neverFiring, resolved, resolvedAtAlertmanager,
-  type CheckSpec,
+  type CheckSpec, type MeasuredCheck,
 } from './checks.js';
 import {
   noiseDeviations, quantileCondition,
   type AlertTiming, type BurnAlertTiming, type ShareCondition,
 } from './expectations.js';
 import { clearFaults, setFaults } from './faults.js';
+import { restoreScenario } from './restore.js';
 import { trafficRoutes } from './traffic.js';
 
 export type { CheckSpec } from './checks.js';
@@ -22,9 +23,17 @@ export interface GamedayStack {
     alertmanager: string;
     receiver: string;
   };
-  stopComponent(name: 'node-exporter'): Promise<void>;
-  startComponent(name: 'node-exporter'): Promise<void>;
+  /** The service's SQLite database file. */
+  serviceDatabase: string;
+  /** A directory for the restore scenario's backup repository, missing until it runs. */
+  backupRepository: string;
+  stopComponent(name: GamedayComponent): Promise<void>;
+  /** Starts a stopped component again and waits until it is ready. */
+  startComponent(name: GamedayComponent): Promise<void>;
 }
+
+/** The components of the stack that scenarios stop and start. */
+export type GamedayComponent = 'node-exporter' | 'service';
 
 /** The state of the run, when a scenario acts, that its expected times depend on. */
 export interface ScenarioContext {
@@ -37,7 +46,9 @@ export interface ScenarioContext {
 export interface Scenario {
   id: string;
   title: string;
-  act(stack: GamedayStack): Promise<void>;
+  /** Injects the fault or the fix, and returns the results of checks it measured itself. */
+  act(stack: GamedayStack): Promise<MeasuredCheck[] | void>;
+  /** The outcomes to wait for after the act. */
   checks(context: ScenarioContext): CheckSpec[];
 }
 
@@ -97,6 +108,9 @@ const latencyFactor = 1.5;
  *   would have let it through.
  * - f and g slow the service down only after the burn page resolved,
  *   because a page of the service inhibits the latency warning.
+ * - h backs up the service's database, deletes it and restores it. It runs
+ *   last, because the service is down for a few seconds and its orders
+ *   written after the backup are lost, which no earlier check expects.
  */
 export function buildScenarios(alerts: ScenarioAlerts): Scenario[] {
   assertFastBurnShare(alerts);
@@ -109,6 +123,7 @@ export function buildScenarios(alerts: ScenarioAlerts): Scenario[] {
     },
     ...errorScenarios(alerts),
     ...latencyScenarios(alerts),
+    restoreScenario(),
   ];
 }
 

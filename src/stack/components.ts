@@ -129,7 +129,7 @@ export const componentSpecs: Record<ComponentName, ComponentSpec> = {
       command: nodePath,
       args: [sources.cli, 'service', 'start', '--host', stackHost,
         '--port', String(ports.service), '--faults', '--admin-port', String(ports.serviceAdmin),
-        '--database-url', `sqlite:${layout.serviceData}/orders.sqlite`],
+        '--database-url', `sqlite:${layout.serviceDatabase}`],
       cwd: layout.serviceData,
     }),
   },

@@ -34,6 +34,13 @@ export interface StackLayout {
   prometheusData: string;
   alertmanagerData: string;
   serviceData: string;
+  /** The service's SQLite database, inside {@link StackLayout.serviceData}. */
+  serviceDatabase: string;
+  /**
+   * A backup repository directory for the service's database. Nothing
+   * creates it at `up`, and `up` removes it with the rest of the data.
+   */
+  backupRepository: string;
   textfileDir: string;
   notificationsFile: string;
 }
@@ -46,6 +53,7 @@ export function stackLayout(workdir: string): StackLayout {
   const root = resolve(workdir);
   const configDir = join(root, 'config');
   const dataDir = join(root, 'data');
+  const serviceData = join(dataDir, 'service');
   return {
     workdir: root,
     stateFile: join(root, 'state.json'),
@@ -58,7 +66,9 @@ export function stackLayout(workdir: string): StackLayout {
     dataDir,
     prometheusData: join(dataDir, 'prometheus'),
     alertmanagerData: join(dataDir, 'alertmanager'),
-    serviceData: join(dataDir, 'service'),
+    serviceData,
+    serviceDatabase: join(serviceData, 'orders.sqlite'),
+    backupRepository: join(dataDir, 'backups'),
     textfileDir: join(dataDir, 'node-exporter-textfile'),
     notificationsFile: join(dataDir, 'receiver', 'notifications.jsonl'),
   };

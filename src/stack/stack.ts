@@ -49,6 +49,8 @@ export interface StartStackOptions {
 export interface Stack {
   /** Absolute path of the working directory. */
   readonly workdir: string;
+  /** Paths of the state, configs, data and logs inside the working directory. */
+  readonly layout: StackLayout;
   readonly profile: Profile;
   readonly ports: StackPorts;
   /** Base URL of each listener, such as `http://127.0.0.1:19090` for Prometheus. */
@@ -330,7 +332,7 @@ class RunningStack implements Stack {
   readonly endpoints: StackEndpoints;
 
   constructor(
-    private readonly layout: StackLayout,
+    readonly layout: StackLayout,
     private readonly state: StackState,
     readonly profile: Profile,
     private readonly settings: RunSettings,
