@@ -10,7 +10,7 @@ import type { SqliteDatabase, SqliteStatement } from 'kysely';
  * lists of different lengths add variants.
  *
  * NOTE: a statement that is still being iterated cannot run again, so this
- * wrapper is unsafe with Kysely's `.stream()`, which the service does not use.
+ * wrapper is unsafe with Kysely's `.stream()`, which srekit does not use.
  */
 export function cacheStatements(
   database: BetterSqlite3.Database,

@@ -1,0 +1,114 @@
+import { SrekitError } from '../common/errors.js';
+import {
+  incidentStates, milestones, referenceOf, roles, severities, type EventSource,
+  type IncidentState, type Milestone, type Role, type Severity, type UpdateAudience,
+} from './model.js';
+import type { Actor } from './service-api.js';
+
+/** The maximum length of an incident or action item title, in characters. */
+export const maxTitleLength = 200;
+
+/** The maximum length of a note, status update or summary, in characters. */
+export const maxTextLength = 10_000;
+
+/** The maximum length of a person, author or service name, in characters. */
+export const maxNameLength = 100;
+
+const eventSources: readonly EventSource[] = ['cli', 'api', 'alertmanager', 'reminder', 'system'];
+const audiences: readonly UpdateAudience[] = ['internal', 'public'];
+const isoTimePattern =
+  /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/i;
+const isoDatePattern = /^\d{4}-\d{2}-\d{2}$/;
+
+/** Creates an INVALID_INPUT error naming `field`, the bad value and the rule it breaks. */
+export function invalidInput(
+  field: string, value: unknown, rule: string, hint?: string,
+): SrekitError {
+  const quoted = typeof value === 'string' ? `"${value.slice(0, 80)}"` : String(value);
+  return new SrekitError('INVALID_INPUT', `invalid ${field} ${quoted}: ${rule}`, { hint });
+}
+
+/** Returns the trimmed text, raising INVALID_INPUT when it is empty or too long. */
+export function checkText(field: string, value: unknown, maxLength = maxTextLength): string {
+  if (typeof value !== 'string') throw invalidInput(field, value, 'it must be a string');
+  const text = value.trim();
+  if (text === '') throw invalidInput(field, value, 'it must not be empty');
+  if (text.length > maxLength) {
+    throw invalidInput(field, value, `it has ${text.length} characters, more than ${maxLength}`);
+  }
+  return text;
+}
+
+/** Returns `value` when it is one of `allowed`, else raises INVALID_INPUT listing them. */
+export function checkChoice<T extends string>(
+  field: string, value: unknown, allowed: readonly T[],
+): T {
+  if (typeof value === 'string' && (allowed as readonly string[]).includes(value)) return value as T;
+  throw invalidInput(field, value, `it must be one of ${allowed.join(', ')}`);
+}
+
+export const checkSeverity = (value: unknown): Severity => checkChoice('severity', value, severities);
+export const checkState = (value: unknown): IncidentState =>
+  checkChoice('state', value, incidentStates);
+export const checkRole = (value: unknown): Role => checkChoice('role', value, roles);
+export const checkMilestone = (value: unknown): Milestone =>
+  checkChoice('milestone', value, milestones);
+export const checkAudience = (value: unknown): UpdateAudience =>
+  checkChoice('audience', value, audiences);
+
+/** Returns an ISO 8601 date and time with a zone as UTC (`…Z`), or raises INVALID_INPUT. */
+export function checkTime(field: string, value: unknown): string {
+  const time = typeof value === 'string' && isoTimePattern.test(value)
+    ? Date.parse(value)
+    : Number.NaN;
+  if (Number.isNaN(time)) {
+    throw invalidInput(field, value, 'it must be an ISO 8601 time with a zone',
+      'write it like 2026-12-04T20:41:00Z');
+  }
+  return new Date(time).toISOString();
+}
+
+/** Accepts a date (`2026-12-10`) as given or a time, which becomes UTC. */
+export function checkDateOrTime(field: string, value: unknown): string {
+  if (typeof value === 'string' && isoDatePattern.test(value)
+    && !Number.isNaN(Date.parse(value))) {
+    return value;
+  }
+  return checkTime(field, value);
+}
+
+/** Returns the service names trimmed and without repeats, or raises INVALID_INPUT. */
+export function checkServices(value: unknown): string[] {
+  if (value === undefined) return [];
+  if (!Array.isArray(value)) throw invalidInput('services', value, 'it must be a list of names');
+  const names = value.map((name) => checkText('service name', name, maxNameLength));
+  return [...new Set(names)];
+}
+
+/** Returns an incident number, a positive integer, or raises INVALID_INPUT. */
+export function checkNumber(value: unknown): number {
+  if (typeof value === 'number' && Number.isSafeInteger(value) && value > 0) return value;
+  throw invalidInput('incident number', value, 'it must be a positive integer',
+    'give the reference as INC-7 or 7');
+}
+
+/** Checks the author and source of a change. */
+export function checkActor(actor: Actor): Actor {
+  return {
+    author: checkText('author', actor.author, maxNameLength),
+    source: checkChoice('event source', actor.source, eventSources),
+  };
+}
+
+/** Creates the INCIDENT_NOT_FOUND error for `number`. */
+export function incidentNotFound(number: number): SrekitError {
+  return new SrekitError('INCIDENT_NOT_FOUND', `incident ${referenceOf(number)} does not exist`, {
+    hint: 'run `srekit incident list` to see the references of existing incidents',
+  });
+}
+
+/** Creates an INCIDENT_INVALID_CHANGE error with the reason. */
+export function invalidChange(number: number, message: string, hint?: string): SrekitError {
+  return new SrekitError('INCIDENT_INVALID_CHANGE', `cannot change ${referenceOf(number)}: ${message}`,
+    { hint });
+}
