@@ -11,8 +11,10 @@ import {
   backoffDelay, defaultBackoff, parseRetryAfter, pause, type BackoffOptions,
 } from './notify-timing.js';
 import type { OutboxConsumer } from './outbox.js';
+import { projectEvents } from './projection.js';
 import type { IncidentService } from './service-api.js';
 import { buildSlackMessage, type SlackMessage } from './slack-message.js';
+import { isAnnounced } from './slack-message-events.js';
 
 /** Options of {@link createSlackConsumer}. */
 export interface SlackNotifierOptions {
@@ -76,10 +78,16 @@ export function createSlackConsumer(options: SlackNotifierOptions): OutboxConsum
 async function messageFor(
   options: SlackNotifierOptions, event: IncidentEvent,
 ): Promise<SlackMessage | null> {
+  // Checked before reading the incident, because most events are not announced.
+  if (!isAnnounced(event, options)) return null;
   try {
     const record = await options.service.get(event.incident);
-    return buildSlackMessage(event, record.incident, {
-      timeline: record.events, announceNotes: options.announceNotes,
+    // A message shows the incident as this event left it, even when later
+    // events are already in the log because Slack was down for a while.
+    const timeline = record.events.filter((entry) => entry.id <= event.id);
+    const incident = projectEvents(timeline) ?? record.incident;
+    return buildSlackMessage(event, incident, {
+      timeline, announceNotes: options.announceNotes,
     });
   } catch (error) {
     if (!(error instanceof SrekitError) || error.code !== 'INCIDENT_NOT_FOUND') throw error;
