@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -15,6 +15,7 @@ import {
 } from '../src/incident/notify.js';
 import { slackNotifierName } from '../src/incident/notify-slack.js';
 import { sendDueReminders } from '../src/incident/reminders.js';
+import { assertSrekitError } from './helpers/errors.js';
 import type { SlackMessage } from '../src/incident/slack-message.js';
 import { createIncidentService, type IncidentStore } from '../src/incident/store.js';
 
@@ -401,5 +402,35 @@ test('status page files follow the incidents', async () => {
     await waitFor(async () => (await readStatus())?.overall === 'operational');
     const after = await readStatus();
     assert.ok(after?.components.every((component) => component.state === 'operational'));
+  });
+});
+
+test('bad notifier options are rejected before anything starts', async () => {
+  await withHarness(async (harness) => {
+    const store = await harness.open();
+    await store.declare({ title: 'Checkout fails', severity: 'SEV2' }, cli);
+    const file = join(harness.dir, 'not-a-directory');
+    await writeFile(file, 'x');
+    const cases: [Partial<NotifierOptions>, RegExp][] = [
+      [{ slackWebhookUrl: 'hooks.slack.com/services/T/B/secret' }, /not a valid URL/],
+      [{ slackWebhookUrl: 'ftp://hooks.slack.com/T/B/secret' }, /uses ftp: \(expected https:\)/],
+      [{ pollIntervalMs: 0 }, /poll interval is 0 ms \(expected a positive number\)/],
+      [{ reminderIntervalMs: Number.NaN }, /reminder interval is NaN ms/],
+      [{ reminderGraceMinutes: -1 }, /grace period is -1 minutes \(expected 0 or more\)/],
+      [{ statusDir: file }, /not-a-directory is a file, not a directory/],
+      [{ statusDir: join(file, 'status') }, /not a directory \(ENOTDIR\)/],
+      [{ statusDir: harness.dir, statusComponents: ['a', ' '] }, /component 2 has an empty name/],
+    ];
+
+    for (const [options, pattern] of cases) {
+      const check = assertSrekitError('INVALID_INPUT', pattern);
+      assert.throws(() => harness.notify(store, options), check);
+    }
+    assert.doesNotMatch(JSON.stringify(harness.logs()), /notifier started|secret/);
+    assert.equal(await store.readCursor(slackNotifierName), 0);
+    assert.equal((await store.get(1)).events.length, 1);
+    const written = await readdir(harness.dir);
+    assert.ok(!written.includes('status.json'), written.join(', '));
+    assert.ok(!written.includes('index.html'), written.join(', '));
   });
 });

@@ -5,6 +5,7 @@
  * request, so a slow or failing Slack never delays a write.
  */
 import type { Logger } from '../common/logger.js';
+import { checkNotifierOptions } from './notify-options.js';
 import { createSlackConsumer } from './notify-slack.js';
 import { createStatusPageConsumer, writeStatusPage } from './notify-status-page.js';
 import type { BackoffOptions } from './notify-timing.js';
@@ -46,9 +47,11 @@ export interface RunningNotifiers {
 /**
  * Starts the notifiers in the background and returns at once. The reminder
  * check always runs. Slack and the status page run when their option is
- * given. Failures are logged and retried by the loops, not thrown.
+ * given. Raises INVALID_INPUT for a bad option before starting anything.
+ * Later failures are logged and retried by the loops, not thrown.
  */
 export function startNotifiers(options: NotifierOptions): RunningNotifiers {
+  checkNotifierOptions(options);
   const { store, clock, logger } = options;
   const loops: RunningLoop[] = [];
 
