@@ -2,6 +2,9 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { isIP } from 'node:net';
 import type { CommandContext } from '../common/command.js';
 import { SrekitError } from '../common/errors.js';
+import { interruptSignals } from '../common/interrupt.js';
+import { createLogger } from '../common/logger.js';
+import { startIncidentServer } from './server-start.js';
 import { readIncidentToken, tokenVariable } from './server-token.js';
 
 /** The port of `srekit incident serve` when none is given. */
@@ -61,18 +64,50 @@ export function addServeCommand(incidentCommand: Command, context: CommandContex
 function requireToken(flags: ServeFlags, env: NodeJS.ProcessEnv): string {
   const token = readIncidentToken(flags.tokenFile, env);
   if (token === undefined) {
-    throw new SrekitError('USAGE', 'missing API token: the incident server does not start without one', {
-      hint: `set ${tokenVariable} or pass --token-file FILE`,
-    });
+    throw new SrekitError('USAGE',
+      'missing API token: the incident server does not start without one', {
+        hint: `set ${tokenVariable} or pass --token-file FILE`,
+      });
   }
   return token;
 }
 
-// TODO: starts nothing until the database-backed service (openIncidentDatabase,
-// createIncidentService) is committed; the command rejects every start until then.
-async function serve(_flags: ServeFlags, _token: string, _context: CommandContext): Promise<void> {
-  await Promise.resolve();
-  throw new SrekitError('USAGE', 'srekit incident serve is not available in this build yet');
+async function serve(flags: ServeFlags, token: string, context: CommandContext): Promise<void> {
+  const logger = createLogger('incident', context.io.stderr, context.io.env);
+  const server = await startIncidentServer({
+    host: flags.host,
+    port: flags.port,
+    databaseUrl: flags.databaseUrl,
+    token,
+    logger,
+    slackWebhookUrl: flags.slackWebhookUrl,
+    statusDir: flags.statusDir,
+  });
+
+  const signal = await waitForSignal();
+
+  // A second signal during the drain is logged, so the operator sees that
+  // the server is still stopping.
+  const onRepeat = (repeated: NodeJS.Signals) => {
+    logger.warn({ signal: repeated }, 'already stopping');
+  };
+  for (const name of interruptSignals) process.on(name, onRepeat);
+  try {
+    logger.info({ signal }, 'signal received');
+    await server.close();
+  } finally {
+    for (const name of interruptSignals) process.off(name, onRepeat);
+  }
+}
+
+function waitForSignal(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    const onSignal = (signal: NodeJS.Signals) => {
+      for (const name of interruptSignals) process.off(name, onSignal);
+      resolve(signal);
+    };
+    for (const name of interruptSignals) process.on(name, onSignal);
+  });
 }
 
 /**

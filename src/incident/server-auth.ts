@@ -1,0 +1,40 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { errorBody } from './server-errors.js';
+
+/**
+ * Creates an onRequest hook that rejects with 401 a /v1 request without
+ * `Authorization: Bearer TOKEN`. Other paths pass. Both sides are hashed
+ * before the constant-time comparison, so that neither the token's content
+ * nor its length shows in the response time.
+ */
+export function createBearerCheck(token: string) {
+  const expected = digest(token);
+  return async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
+    if (!isApiRequest(request)) return;
+
+    const header = request.headers.authorization;
+    const match = header === undefined ? null : /^Bearer +(\S+) *$/i.exec(header);
+    const problem = match === null
+      ? 'missing bearer token'
+      : timingSafeEqual(digest(match[1] ?? ''), expected) ? undefined : 'invalid bearer token';
+    if (problem === undefined) return;
+
+    request.log.info({ url: request.url, ip: request.ip }, problem);
+    await reply.code(401).header('www-authenticate', 'Bearer realm="srekit-incident"')
+      .send(errorBody('INCIDENT_UNAUTHORIZED', `${problem}: send the header `
+        + '"Authorization: Bearer TOKEN" with the token the server was started with'));
+  };
+}
+
+// The matched route decides, and the raw URL covers requests that match none,
+// so that an unknown /v1 path gives 401 rather than revealing a 404.
+function isApiRequest(request: FastifyRequest): boolean {
+  const route = request.routeOptions.url;
+  if (route !== undefined && route.startsWith('/v1/')) return true;
+  return request.url === '/v1' || request.url.startsWith('/v1/') || request.url.startsWith('/v1?');
+}
+
+function digest(text: string): Buffer {
+  return createHash('sha256').update(text).digest();
+}

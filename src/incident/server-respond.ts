@@ -1,0 +1,109 @@
+import type { FastifyBaseLogger, FastifyReply, FastifyRequest } from 'fastify';
+import { hashRequest, type IdempotencyStore, type StoredResponse } from './idempotency.js';
+import { clientErrorResponse, errorBody } from './server-errors.js';
+
+/** The longest Idempotency-Key accepted, in characters. */
+export const maxIdempotencyKeyLength = 255;
+
+const keyPattern = /^[\x21-\x7e]+$/;
+
+/**
+ * Runs the command of a POST request and sends its response. With an
+ * Idempotency-Key header, the first response to the key is stored, and a
+ * repeat with the same method, path and body gets that response again
+ * (status, body and the header `Idempotent-Replayed: true`) without running
+ * the command. The same key with a different request gets 422. A client
+ * error is stored like a success, because running the command again would
+ * fail the same way. A server failure releases the key, so a retry runs.
+ */
+export async function respondIdempotently(
+  store: IdempotencyStore,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  run: () => Promise<StoredResponse>,
+): Promise<void> {
+  const key = request.headers['idempotency-key'];
+  if (key === undefined) {
+    await sendResponse(reply, await runCatchingClientErrors(run));
+    return;
+  }
+  if (typeof key !== 'string' || key.length > maxIdempotencyKeyLength || !keyPattern.test(key)) {
+    await sendResponse(reply, invalidKeyResponse());
+    return;
+  }
+
+  const claim = await store.begin(key, hashRequest(request.method, request.url, request.body));
+  if (claim.kind === 'replay') {
+    await sendResponse(reply.header('idempotent-replayed', 'true'), claim.response);
+    return;
+  }
+  if (claim.kind !== 'new') {
+    await sendResponse(reply, conflictResponse(key, claim.kind));
+    return;
+  }
+
+  let response: StoredResponse;
+  try {
+    response = await runCatchingClientErrors(run);
+  } catch (error) {
+    await store.abandon(key).catch((abandonError: unknown) => {
+      request.log.error({ err: abandonError, idempotencyKey: key }, 'could not release idempotency key');
+    });
+    throw error;
+  }
+  await storeResponse(store, key, response, request.log);
+  await sendResponse(reply, response);
+}
+
+async function runCatchingClientErrors(
+  run: () => Promise<StoredResponse>,
+): Promise<StoredResponse> {
+  try {
+    return await run();
+  } catch (error) {
+    const response = clientErrorResponse(error);
+    if (response === undefined) throw error;
+    return response;
+  }
+}
+
+// The command has run, so its response is sent even when it cannot be
+// stored.
+// NOTE: the key then stays claimed until it expires, and a repeat gets 409
+// instead of the replayed response.
+async function storeResponse(
+  store: IdempotencyStore, key: string, response: StoredResponse, log: FastifyBaseLogger,
+): Promise<void> {
+  try {
+    await store.complete(key, response);
+  } catch (error) {
+    log.error({ err: error, idempotencyKey: key }, 'could not store the idempotent response');
+  }
+}
+
+function sendResponse(reply: FastifyReply, response: StoredResponse): FastifyReply {
+  return reply.code(response.statusCode).send(response.body);
+}
+
+function invalidKeyResponse(): StoredResponse {
+  return {
+    statusCode: 400,
+    body: errorBody('INVALID_INPUT', 'invalid Idempotency-Key header: expected 1 to '
+      + `${maxIdempotencyKeyLength} visible ASCII characters, such as a UUID`),
+  };
+}
+
+function conflictResponse(key: string, kind: 'mismatch' | 'in-progress'): StoredResponse {
+  if (kind === 'mismatch') {
+    return {
+      statusCode: 422,
+      body: errorBody('INVALID_INPUT', `Idempotency-Key "${key}" was already used for a `
+        + 'different request', 'send a new key for each different request'),
+    };
+  }
+  return {
+    statusCode: 409,
+    body: errorBody('INCIDENT_SERVER_UNAVAILABLE', `a request with Idempotency-Key "${key}" `
+      + 'is still running', 'retry the same request in a moment'),
+  };
+}
