@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseBackupBenchArgs, toolNames, type BackupBenchOptions } from '../bench/backup/args.js';
-import { runBackupBench } from '../bench/backup/bench.js';
+import { checkPrograms, runBackupBench } from '../bench/backup/bench.js';
 import { runBackupBenchCommand } from '../bench/backup/command.js';
 import { prepareCorpus } from '../bench/backup/corpus.js';
 import { measureStep } from '../bench/backup/measure.js';
@@ -154,6 +154,19 @@ test('bench rejects bad arguments and creates nothing', async (t) => {
     assert.equal(existsSync(workdir), false, `${args.join(' ')} created the work directory`);
   }
   assert.deepEqual(await benchWorkdirs(), before);
+});
+
+test('missing peer tool is named', (t) => {
+  const path = process.env.PATH;
+  t.after(() => {
+    process.env.PATH = path;
+  });
+  process.env.PATH = '/nonexistent-bench-bin';
+
+  assert.throws(() => checkPrograms(['srekit', 'borg']),
+    assertSrekitError('MISSING_BINARY', /needs du, borg, which are not installed/));
+  assert.throws(() => checkPrograms(['borg']),
+    assertSrekitError('MISSING_BINARY', /install-system-deps\.sh bench/));
 });
 
 test('bench entry exits 2 on a bad size', async () => {

@@ -37,7 +37,7 @@ export function checkPrograms(tools: readonly ToolName[]): void {
     const packages = [...new Set(missing.map((entry) => entry.debianPackage))];
     throw new SrekitError('MISSING_BINARY',
       `the backup bench needs ${missing.map((entry) => entry.program).join(', ')}, `
-      + 'which is not installed',
+      + `which ${missing.length === 1 ? 'is' : 'are'} not installed`,
       { hint: `run \`scripts/install-system-deps.sh bench\` or apt-get install ${packages.join(' ')}, `
         + 'or leave the tool out with --tools' });
   }
