@@ -95,7 +95,8 @@ async function runScenario(
   run.onEvent({ type: 'progress', message: `scenario ${scenario.id}: ${scenario.title}` });
   const actedAt = new Date();
   timeline.actedAt.set(scenario.id, actedAt);
-  const measured = (await scenario.act(run.stack)) ?? [];
+  const progress = (message: string) => run.onEvent({ type: 'progress', message });
+  const measured = (await scenario.act(run.stack, progress)) ?? [];
   const checks = scenario.checks({
     trafficSeconds: (actedAt.getTime() - timeline.trafficStartedAt.getTime()) / 1000,
     requestsPerSecond: run.requestsPerSecond,

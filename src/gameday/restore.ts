@@ -49,12 +49,12 @@ export interface RecoveryObjectives {
 }
 
 /**
- * Builds scenario h: while traffic writes orders, back up the service's
- * SQLite database, stop the service, delete the database with its -wal and
- * -shm files, restore the latest backup into place and start the service
- * again. Its checks compare the restore time with the application RTO and
- * the backup's age at the loss with the RPO of the `db` class, and check the
- * restored data.
+ * Builds scenario h. While traffic writes orders, it backs up the service's
+ * SQLite database and stops the service. Then it deletes the database with
+ * its -wal and -shm files, restores the latest backup into place and starts
+ * the service again. Its checks compare the restore time with the
+ * application RTO and the backup's age at the loss with the RPO of the `db`
+ * class, and check the restored data.
  */
 export function restoreScenario(): Scenario {
   const rpoSeconds = findBackupClass(databaseClass)?.rpoSeconds;
@@ -64,7 +64,7 @@ export function restoreScenario(): Scenario {
   return {
     id: 'h',
     title: 'the orders database is deleted and restored from its latest backup',
-    act: async (stack) => restoreChecks(await restoreOrdersDatabase(stack),
+    act: async (stack, progress) => restoreChecks(await restoreOrdersDatabase(stack, progress),
       { rtoSeconds: applicationRtoSeconds, rpoSeconds }),
     checks: () => [],
   };
@@ -75,7 +75,10 @@ export function restoreScenario(): Scenario {
  * each step. Throws when a step fails, which ends the game day with the
  * service stopped.
  */
-export async function restoreOrdersDatabase(stack: GamedayStack): Promise<RestoreMeasurement> {
+export async function restoreOrdersDatabase(
+  stack: GamedayStack,
+  progress: (message: string) => void = () => undefined,
+): Promise<RestoreMeasurement> {
   const database = stack.serviceDatabase;
   const repository = await initRepository(stack.backupRepository);
   // A key that lives only for this run: the scenario exercises encryption
@@ -95,10 +98,12 @@ export async function restoreOrdersDatabase(stack: GamedayStack): Promise<Restor
     tags: { origin: 'gameday' },
   });
   const ordersAfter = readOrders(database, 0).count;
+  progress(`backed up ${database} as ${manifest.id} (${before.count} to ${ordersAfter} orders)`);
 
   await stack.stopComponent('service');
   const destroyedAt = new Date();
   await destroyDatabase(database);
+  progress(`deleted ${database} with its -wal and -shm files`);
 
   const { manifests } = await repository.listManifests();
   const latest = selectBackup(manifests, { kind: 'latest', className: databaseClass });
@@ -106,6 +111,8 @@ export async function restoreOrdersDatabase(stack: GamedayStack): Promise<Restor
     target: database, key, force: false, allowSetuid: false,
   });
   const inspection = inspectDatabase(database);
+  progress(`restored backup ${latest.id}: integrity_check ${inspection.integrity}, `
+    + `${inspection.orderCount} orders`);
 
   await stack.startComponent('service');
   const answeredAt = await waitForFirstRead(stack.endpoints.service, before.sample);

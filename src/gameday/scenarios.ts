@@ -46,8 +46,11 @@ export interface ScenarioContext {
 export interface Scenario {
   id: string;
   title: string;
-  /** Injects the fault or the fix, and returns the results of checks it measured itself. */
-  act(stack: GamedayStack): Promise<MeasuredCheck[] | void>;
+  /**
+   * Injects the fault or the fix, and returns the results of checks it
+   * measured itself. `progress` receives one line per step of a long act.
+   */
+  act(stack: GamedayStack, progress: (message: string) => void): Promise<MeasuredCheck[] | void>;
   /** The outcomes to wait for after the act. */
   checks(context: ScenarioContext): CheckSpec[];
 }
