@@ -1,10 +1,16 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { findFreePorts, waitForHttpReady } from '../src/common/process.js';
 import type { IncidentEvent, IncidentRecord } from '../src/incident/model.js';
 import type { AlertIntakeOutcome, AlertmanagerMessage } from '../src/incident/service-api.js';
 import { alert, message, resolved } from './helpers/incident.js';
 import {
-  callApi, field, startTestIncidentServer, type ApiResponse, type TestIncidentServer,
+  callApi, field, startTestIncidentServer, testToken, type ApiResponse, type TestIncidentServer,
 } from './helpers/incident-server.js';
 
 const webhookPath = '/v1/webhooks/alertmanager';
@@ -258,3 +264,122 @@ describe('alertmanager webhook invalid payloads', () => {
       /^incident_webhook_alerts_total\{status="firing",outcome="opened"\} 1$/m);
   });
 });
+
+describe('alertmanager delivering to the incident server', () => {
+  const binary = '/usr/bin/prometheus-alertmanager';
+  let server: TestIncidentServer;
+  let dir = '';
+  let alertmanagerUrl = '';
+  let child: ChildProcess | undefined;
+  let log = '';
+
+  before(async () => {
+    server = await startTestIncidentServer();
+    dir = await mkdtemp(join(tmpdir(), 'srekit-incident-am-'));
+    const config = join(dir, 'alertmanager.yml');
+    await writeFile(config, alertmanagerConfig(`${server.url}${webhookPath}`));
+
+    const [port] = await findFreePorts(1);
+    alertmanagerUrl = `http://127.0.0.1:${port ?? 0}`;
+    child = spawn(binary, [
+      `--config.file=${config}`,
+      `--storage.path=${join(dir, 'data')}`,
+      `--web.listen-address=127.0.0.1:${port ?? 0}`,
+      // Empty turns clustering off, so the test opens no gossip port.
+      '--cluster.listen-address=',
+      '--log.level=warn',
+    ], { stdio: ['ignore', 'ignore', 'pipe'] });
+    child.stderr?.on('data', (chunk: Buffer) => { log += chunk.toString(); });
+    const ready = await waitForHttpReady(`${alertmanagerUrl}/-/ready`, {
+      timeoutMs: 20_000, isAlive: () => child?.exitCode === null,
+    });
+    assert.ok(ready.ready, `Alertmanager did not become ready: ${JSON.stringify(ready)}\n${log}`);
+  });
+
+  after(async () => {
+    const running = child;
+    if (running && running.exitCode === null) {
+      const exited = new Promise((resolve) => running.once('exit', resolve));
+      running.kill('SIGTERM');
+      await exited;
+    }
+    await server.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  async function postAlerts(endsAt: Date, startsAt: string): Promise<void> {
+    const labels = [
+      { alertname: 'OrdersDown', severity: 'page', service: 'orders', instance: 'orders-1' },
+      { alertname: 'OrdersErrors', severity: 'page', service: 'orders' },
+    ];
+    const body = labels.map((each) => ({
+      labels: each,
+      annotations: { runbook_url: `https://runbooks.example/${each.alertname}` },
+      startsAt,
+      endsAt: endsAt.toISOString(),
+    }));
+    const response = await fetch(`${alertmanagerUrl}/api/v2/alerts`, {
+      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body),
+    });
+    assert.equal(response.status, 200, await response.text());
+  }
+
+  async function waitForIncidents(
+    check: (incidents: { reference: string; state: string }[]) => boolean,
+  ): Promise<{ reference: string; state: string }[]> {
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      const response = await callApi(`${server.url}/v1/incidents`);
+      const incidents = field(response, 'incidents') as { reference: string; state: string }[];
+      if (check(incidents)) return incidents;
+      assert.ok(Date.now() < deadline, `timed out; incidents: ${JSON.stringify(incidents)}\n${log}`);
+      await sleep(200);
+    }
+  }
+
+  test('repeated page alerts open one incident', async () => {
+    const startsAt = new Date(Date.now() - 60_000).toISOString();
+    await postAlerts(new Date(Date.now() + 600_000), startsAt);
+    await postAlerts(new Date(Date.now() + 600_000), startsAt);
+
+    const [incident] = await waitForIncidents((incidents) => incidents.length > 0);
+    assert.ok(incident !== undefined);
+    const opened = await record(server, incident.reference);
+    const fired = opened.events.filter((event) => event.body.type === 'alert_firing');
+    assert.equal(fired.length, 2);
+    assert.deepEqual([...opened.incident.runbookUrls].sort(), [
+      'https://runbooks.example/OrdersDown', 'https://runbooks.example/OrdersErrors',
+    ]);
+
+    // Resolving both alerts moves the incident to monitoring, never to resolved.
+    await postAlerts(new Date(Date.now() - 1000), startsAt);
+    const settled = await waitForIncidents((incidents) => incidents[0]?.state === 'monitoring');
+    assert.equal(settled.length, 1);
+  });
+});
+
+/**
+ * Renders an Alertmanager configuration that sends every alert, grouped by
+ * service, to the incident webhook with the test token, waiting 1 s before
+ * each notification.
+ */
+function alertmanagerConfig(webhookUrl: string): string {
+  return [
+    'route:',
+    '  receiver: incident',
+    '  group_by: [service]',
+    '  group_wait: 1s',
+    '  group_interval: 1s',
+    '  repeat_interval: 1h',
+    'receivers:',
+    '  - name: incident',
+    '    webhook_configs:',
+    `      - url: ${webhookUrl}`,
+    '        send_resolved: true',
+    '        http_config:',
+    '          authorization:',
+    '            type: Bearer',
+    `            credentials: ${testToken}`,
+    '',
+  ].join('\n');
+}
