@@ -157,7 +157,10 @@ test('time per severity follows severity changes', () => {
     { severity: 'SEV1', milliseconds: 45 * 60_000 },
     { severity: 'SEV2', milliseconds: 35 * 60_000 },
   ]);
-  assert.match(impact, /### Time at each severity\n\n\| severity \| time \|\n\|---\|---\|\n\| SEV1 \| 45 min \|\n\| SEV2 \| 35 min \|/);
+  assert.ok(impact.includes([
+    '### Time at each severity', '', '| severity | time |', '|---|---|',
+    '| SEV1 | 45 min |', '| SEV2 | 35 min |',
+  ].join('\n')), impact);
   assert.doesNotMatch(impact, /still open/);
 });
 
@@ -185,12 +188,15 @@ test('timeline lists every event', () => {
   assert.match(rows[1] ?? '', /Alert HighErrorRatio firing since 2026-12-04 13:58:00/);
   assert.match(rows[2] ?? '', /ana became Incident Commander\./);
   assert.match(rows[3] ?? '', /Severity changed from SEV2 to SEV1\./);
-  assert.match(rows[5] ?? '', /Public update: Orders are failing\. Next update due 2026-12-04 14:55:00\./);
+  assert.ok(rows[5]?.includes(
+    'Public update: Orders are failing. Next update due 2026-12-04 14:55:00.'), rows[5]);
   assert.match(rows[6] ?? '', /Note: Rollback started &lt;now&gt;<br>by the deploy bot/);
   assert.match(rows[7] ?? '', /State changed from identified to monitoring\./);
-  assert.match(rows[9] ?? '', /Action item 1 added: Test migrations on a copy \(owner cy, due 2026-12-18\)\./);
+  assert.ok(rows[9]?.includes(
+    'Action item 1 added: Test migrations on a copy (owner cy, due 2026-12-18).'), rows[9]);
   assert.match(rows[10] ?? '', /Alert HighErrorRatio resolved at 2026-12-04 15:08:00\./);
-  assert.match(rows[11] ?? '', /State changed from monitoring to resolved: fixed\. \*\*Resolved\.\*\*/);
+  assert.ok(rows[11]?.includes(
+    'State changed from monitoring to resolved: fixed. **Resolved.**'), rows[11]);
   assert.match(rows[12] ?? '', /cy became Incident Commander, replacing ana\./);
 });
 
@@ -204,7 +210,8 @@ test('timeline orders events by time', () => {
 test('responders list every role assignment', () => {
   const timeline = sectionOf(renderPostmortem(makeRecord(), now), '## Timeline (UTC)');
 
-  assert.match(timeline, /\| Incident Commander \| ana \| 2026-12-04 14:05:00 \| 2026-12-04 15:30:00 \|/);
+  assert.ok(timeline.includes(
+    '| Incident Commander | ana | 2026-12-04 14:05:00 | 2026-12-04 15:30:00 |'), timeline);
   assert.match(timeline, /\| Communications lead \| bo \| 2026-12-04 14:20:00 \| the end \|/);
   assert.match(timeline, /\| Incident Commander \| cy \| 2026-12-04 15:30:00 \| the end \|/);
 });

@@ -45,6 +45,7 @@ border-radius:8px}
 .name{font-weight:600;overflow-wrap:anywhere}
 .incident h3{font-size:1.05em;margin:0 0 4px;overflow-wrap:anywhere}
 .meta{color:#59636e;font-size:.9em}
+.fact{white-space:nowrap}
 .update{margin:8px 0 0;white-space:pre-wrap;overflow-wrap:anywhere}
 .none{color:#59636e}
 footer{margin:32px 0 8px;color:#59636e;font-size:.85em}
@@ -124,21 +125,20 @@ function renderIncidents(incidents: StatusIncident[], empty: string): string {
 
 function renderIncident(incident: StatusIncident): string {
   const facts = [
-    escapeHtml(incident.reference),
-    escapeHtml(incident.severity),
+    incident.reference,
+    incident.severity,
     incidentStateLabels[incident.state],
-    `started ${escapeHtml(formatUtc(incident.startedAt))}`,
+    `started ${formatUtc(incident.startedAt)}`,
   ];
-  if (incident.resolvedAt !== null) {
-    facts.push(`resolved ${escapeHtml(formatUtc(incident.resolvedAt))}`);
-  }
-  if (incident.services.length > 0) {
-    facts.push(`affects ${incident.services.map(escapeHtml).join(', ')}`);
-  }
+  if (incident.resolvedAt !== null) facts.push(`resolved ${formatUtc(incident.resolvedAt)}`);
+  if (incident.services.length > 0) facts.push(`affects ${incident.services.join(', ')}`);
+
+  // Each fact wraps only as a whole, so a time never breaks across lines on a phone.
+  const meta = facts.map((fact) => `<span class="fact">${escapeHtml(fact)}</span>`);
   const lines = [
     '<li class="incident">',
     `<h3>${escapeHtml(incident.title)}</h3>`,
-    `<div class="meta">${facts.join(' · ')}</div>`,
+    `<div class="meta">${meta.join(' · ')}</div>`,
   ];
   if (incident.latestUpdate !== null) {
     const at = escapeHtml(formatUtc(incident.latestUpdate.at));

@@ -64,7 +64,7 @@ export interface StatusView {
   /** The worst state of any component. */
   overall: ComponentState;
   components: StatusComponent[];
-  /** Open incidents, most recently started first. */
+  /** Open incidents, the most severe first, then the most recently started. */
   openIncidents: StatusIncident[];
   /** Incidents resolved in the last 7 days, most recently resolved first. */
   resolvedIncidents: StatusIncident[];
@@ -97,7 +97,8 @@ export function buildStatusView(incidents: Incident[], options: StatusViewOption
     components,
     openIncidents: open
       .map((incident) => toStatusIncident(incident, updates))
-      .sort((a, b) => compareDescending(a.startedAt, b.startedAt)),
+      .sort((a, b) => a.severity.localeCompare(b.severity)
+        || compareDescending(a.startedAt, b.startedAt)),
     resolvedIncidents: recentlyResolved(incidents, options.now)
       .map((incident) => toStatusIncident(incident, updates))
       .sort((a, b) => compareDescending(a.resolvedAt ?? a.startedAt, b.resolvedAt ?? b.startedAt)),

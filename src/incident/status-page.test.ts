@@ -112,13 +112,16 @@ test('incident states use status page words', () => {
   }
 });
 
-test('open incidents list latest start first', () => {
+test('open incidents list most severe first', () => {
   const view = buildStatusView([
     makeIncident(1, 'SEV2', 'triage', [], { milestones: { started: '2026-12-04T17:00:00Z' } }),
     makeIncident(2, 'SEV2', 'triage', [], { milestones: { started: '2026-12-04T19:00:00Z' } }),
+    makeIncident(3, 'SEV3', 'triage', [], { milestones: { started: '2026-12-04T19:30:00Z' } }),
+    makeIncident(4, 'SEV1', 'triage', [], { milestones: { started: '2026-12-04T16:00:00Z' } }),
   ], { components: [], now });
 
-  assert.deepEqual(view.openIncidents.map((incident) => incident.reference), ['INC-2', 'INC-1']);
+  assert.deepEqual(view.openIncidents.map((incident) => incident.reference),
+    ['INC-4', 'INC-2', 'INC-1', 'INC-3']);
 });
 
 test('internal updates and notes never shown', () => {
