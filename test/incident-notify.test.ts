@@ -380,7 +380,9 @@ test('status page files follow the incidents', async () => {
     const statusDir = join(harness.dir, 'status');
     const incident = await store.declare(
       { title: 'Orders API down', severity: 'SEV1', services: ['orders-api'] }, cli);
-    harness.notify(store, { statusDir, statusComponents: ['orders-api', 'payments'] });
+    harness.notify(store, {
+      statusDir, statusComponents: ['orders-api', 'payments'], statusExportIntervalMs: 50,
+    });
     const readStatus = async () => {
       try {
         return JSON.parse(await readFile(join(statusDir, 'status.json'), 'utf8')) as {
@@ -432,5 +434,30 @@ test('bad notifier options are rejected before anything starts', async () => {
     const written = await readdir(harness.dir);
     assert.ok(!written.includes('status.json'), written.join(', '));
     assert.ok(!written.includes('index.html'), written.join(', '));
+  });
+});
+
+test('status page export coalesces a burst', async () => {
+  await withHarness(async (harness) => {
+    const store = await harness.open();
+    const statusDir = join(harness.dir, 'status');
+    const incident = await store.declare({ title: 'Slow API', severity: 'SEV3' }, cli);
+    harness.notify(store, { statusDir, statusExportIntervalMs: 500 });
+    await waitFor(() => logsWith(harness, 'status page exported').length >= 1);
+
+    // Spread over about 400 ms, so the 20 ms poll alone would export about 20 times.
+    for (let index = 1; index <= 30; index += 1) {
+      await store.postUpdate(incident.number, { audience: 'public', text: `update ${index}` }, cli);
+      await new Promise((resolve) => setTimeout(resolve, 12));
+    }
+    const readLatest = async () => {
+      const text = await readFile(join(statusDir, 'status.json'), 'utf8');
+      type Status = { openIncidents: { latestUpdate: { text: string } | null }[] };
+      return (JSON.parse(text) as Status).openIncidents[0]?.latestUpdate?.text;
+    };
+    await waitFor(async () => (await readLatest()) === 'update 30');
+
+    const exports = logsWith(harness, 'status page exported').length;
+    assert.ok(exports <= 4, `${exports} exports for 30 updates`);
   });
 });

@@ -19,6 +19,7 @@ export function checkNotifierOptions(options: NotifierOptions): void {
   checkPositive('reminder interval', options.reminderIntervalMs, 'ms');
   checkAtLeastZero('reminder grace period', options.reminderGraceMinutes, 'minutes');
   checkAtLeastZero('Slack request interval', options.slackMinIntervalMs, 'ms');
+  checkAtLeastZero('status page export interval', options.statusExportIntervalMs, 'ms');
   if (options.slackBackoff !== undefined) {
     checkPositive('Slack retry delay', options.slackBackoff.initialDelayMs, 'ms');
     checkPositive('Slack maximum retry delay', options.slackBackoff.maxDelayMs, 'ms');
@@ -32,6 +33,8 @@ export function checkNotifierOptions(options: NotifierOptions): void {
   }
 }
 
+const webhookHint = 'copy the URL of the incoming webhook from Slack, https://hooks.slack.com/…';
+
 function checkWebhookUrl(url: string): void {
   let protocol: string;
   try {
@@ -39,12 +42,12 @@ function checkWebhookUrl(url: string): void {
   } catch {
     throw new SrekitError('INVALID_INPUT',
       'could not start the Slack notifier: the webhook URL is not a valid URL',
-      { hint: 'copy the URL of the incoming webhook from Slack, https://hooks.slack.com/services/…' });
+      { hint: webhookHint });
   }
   if (protocol !== 'https:' && protocol !== 'http:') {
     throw new SrekitError('INVALID_INPUT',
       `could not start the Slack notifier: the webhook URL uses ${protocol} (expected https:)`,
-      { hint: 'copy the URL of the incoming webhook from Slack, https://hooks.slack.com/services/…' });
+      { hint: webhookHint });
   }
 }
 

@@ -2,8 +2,10 @@
  * The status page notifier: rewrites the static status page files whenever
  * new events arrive, so the exported page follows the incidents.
  */
+import { performance } from 'node:perf_hooks';
 import type { Logger } from '../common/logger.js';
 import { isOpen, type Incident } from './model.js';
+import { pause } from './notify-timing.js';
 import type { OutboxConsumer } from './outbox.js';
 import type { Clock, IncidentService } from './service-api.js';
 import {
@@ -30,13 +32,20 @@ export const statusPageNotifierName = 'status-page';
 /**
  * Creates the outbox consumer that exports the status page. A batch of
  * events leads to one export, because each export shows all incidents.
+ * Exports start at least `minIntervalMs` apart, so a burst of webhook
+ * deliveries costs one export a second by default, not one per batch.
  */
-export function createStatusPageConsumer(options: StatusPageExportOptions): OutboxConsumer {
+export function createStatusPageConsumer(
+  options: StatusPageExportOptions, minIntervalMs = 1000,
+): OutboxConsumer {
+  let lastExportStart = Number.NEGATIVE_INFINITY;
   return {
     name: statusPageNotifierName,
-    deliver: async (events, _signal, commit) => {
+    deliver: async (events, signal, commit) => {
       const last = events.at(-1);
       if (last === undefined) return;
+      if (!(await pause(lastExportStart + minIntervalMs - performance.now(), signal))) return;
+      lastExportStart = performance.now();
       await writeStatusPage(options);
       await commit(last.id);
     },

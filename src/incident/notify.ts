@@ -24,6 +24,8 @@ export interface NotifierOptions {
   statusDir?: string;
   /** Components the status page always lists. */
   statusComponents?: string[];
+  /** Minimum milliseconds between the starts of two status page exports; 1000 by default. */
+  statusExportIntervalMs?: number;
   /** How long an outbox loop waits before reading the log again when it had nothing new. */
   pollIntervalMs: number;
   /** How often reminders are checked; 30 seconds by default. */
@@ -76,8 +78,11 @@ export function startNotifiers(options: NotifierOptions): RunningNotifiers {
       logger.error({ err: error, dir: options.statusDir }, 'status page export failed');
     });
     loops.push({ stop: () => initialExport });
-    const consumer = createStatusPageConsumer(exportOptions);
-    loops.push(startOutbox({ store, consumer, logger, pollIntervalMs: options.pollIntervalMs }));
+    const consumer = createStatusPageConsumer(exportOptions, options.statusExportIntervalMs);
+    // A large batch lets one export cover a whole burst of events.
+    loops.push(startOutbox({
+      store, consumer, logger, pollIntervalMs: options.pollIntervalMs, batchSize: 1000,
+    }));
   }
 
   loops.push(startReminders({
