@@ -11,6 +11,7 @@ import {
 import { registerMonitoringCommands, registerSloCommands } from './slo/index.js';
 import { registerGamedayCommands } from './gameday/index.js';
 import { registerBackupCommands } from './backup/index.js';
+import { registerIncidentCommands } from './incident/index.js';
 
 const areas: RegisterCommands[] = [
   registerServiceCommands,
@@ -21,6 +22,7 @@ const areas: RegisterCommands[] = [
     { defaultWorkdir, readStackStatus, stackLayout }),
   registerGamedayCommands,
   registerBackupCommands,
+  registerIncidentCommands,
 ];
 
 const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };

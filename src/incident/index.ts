@@ -12,3 +12,4 @@ export type {
   DeclareInput, IncidentService, ListFilter, NotifierStore, StatusUpdateInput,
 } from './service-api.js';
 export type { Incident, IncidentEvent, IncidentRecord } from './model.js';
+export { registerIncidentCommands } from './commands.js';
