@@ -16,6 +16,7 @@ import {
 import { slackNotifierName } from '../src/incident/notify-slack.js';
 import { sendDueReminders } from '../src/incident/reminders.js';
 import { assertSrekitError } from './helpers/errors.js';
+import { startPostgres } from './helpers/postgres.js';
 import type { SlackMessage } from '../src/incident/slack-message.js';
 import { createIncidentService, type IncidentStore } from '../src/incident/store.js';
 
@@ -88,8 +89,12 @@ interface Harness {
   notify(store: IncidentStore, options: Partial<NotifierOptions>): RunningNotifiers;
 }
 
-async function withHarness(run: (harness: Harness) => Promise<void>): Promise<void> {
+/** Runs `run` on a SQLite database in a new temporary directory, or on `databaseUrl`. */
+async function withHarness(
+  run: (harness: Harness) => Promise<void>, databaseUrl?: string,
+): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'srekit-notify-'));
+  const url = databaseUrl ?? `sqlite:${join(dir, 'incidents.sqlite')}`;
   const lines: string[] = [];
   const sink = new Writable({
     write(chunk: Buffer, _encoding, done) {
@@ -105,7 +110,7 @@ async function withHarness(run: (harness: Harness) => Promise<void>): Promise<vo
     logger,
     logs: () => lines.map((line) => JSON.parse(line) as Record<string, unknown>),
     open: async (clock) => {
-      const db = await openIncidentDatabase(`sqlite:${join(dir, 'incidents.sqlite')}`, logger);
+      const db = await openIncidentDatabase(url, logger);
       const store = createIncidentService(db, { clock });
       stores.push(store);
       return store;
@@ -259,7 +264,11 @@ test('slack 400 response is logged and skipped', async () => {
   }
 });
 
-test('restarted notifier resumes without resending', async () => {
+/**
+ * Checks that a notifier stopped and started again, on a reopened database,
+ * sends each message once, also when it was stopped during retries.
+ */
+async function checkRestartResumes(databaseUrl?: string): Promise<void> {
   let failing = false;
   const slack = await startFakeSlack(() => ({ status: failing ? 503 : 200 }));
   try {
@@ -294,9 +303,22 @@ test('restarted notifier resumes without resending', async () => {
         'State changed from triage to investigating',
       ]);
       await waitFor(async () => (await store.readCursor(slackNotifierName)) === 4);
-    });
+    }, databaseUrl);
   } finally {
     await slack.close();
+  }
+}
+
+test('restarted notifier resumes without resending', async () => {
+  await checkRestartResumes();
+});
+
+test('restarted notifier resumes on PostgreSQL', async () => {
+  const cluster = await startPostgres();
+  try {
+    await checkRestartResumes(await cluster.createDatabase('notify'));
+  } finally {
+    await cluster.stop();
   }
 });
 

@@ -45,7 +45,13 @@ export interface RunningLoop {
 
 const defaultBatchSize = 100;
 
-/** Starts the outbox loop of one consumer in the background. */
+/**
+ * Starts the outbox loop of one consumer in the background.
+ *
+ * NOTE: the cursor is not a lease. Two servers on one database would each
+ * deliver every event, so only one `srekit incident serve` may run the
+ * notifiers of a database.
+ */
 export function startOutbox(options: OutboxOptions): RunningLoop {
   const controller = new AbortController();
   const done = runOutbox(options, controller.signal);
