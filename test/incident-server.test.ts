@@ -200,6 +200,15 @@ describe('incident server bad input', () => {
       status: 400, code: 'INVALID_INPUT', message: /^request body is not valid JSON/,
     },
     {
+      name: 'deeply nested arrays', path: () => '/v1/incidents', rawBody: '['.repeat(1000),
+      status: 400, code: 'INVALID_INPUT', message: /nested too deeply: .* at most 32 levels/,
+    },
+    {
+      name: 'arrays nested 32 levels', path: () => '/v1/incidents',
+      rawBody: `${'['.repeat(32)}${']'.repeat(32)}`,
+      status: 400, code: 'INVALID_INPUT', message: /expected a JSON object, got an array/,
+    },
+    {
       name: 'prototype key', path: () => '/v1/incidents',
       rawBody: '{"title": "x", "severity": "SEV2", "__proto__": {}}',
       status: 400, code: 'INVALID_INPUT', message: /"__proto__"/,
