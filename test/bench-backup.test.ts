@@ -56,6 +56,8 @@ test('bench times and checks every tool', async () => {
     assert.ok(progress.includes(`round 1/1 ${tool}: backup`), `${tool} backup progress`);
   }
   assert.equal(result.memoryCheck, undefined, 'no memory check under 1 GiB');
+  assert.ok(result.machine.cpus > 0);
+  assert.ok(result.machine.loadAverage.end !== undefined, 'load average at the end');
   assert.deepEqual(await benchWorkdirs(), before, 'the bench removed its work directory');
 
   const table = formatBackupBench(result);
@@ -68,7 +70,8 @@ test('bench times and checks every tool', async () => {
   writeBackupBenchJson(io.stdout, result);
   const records = io.out().trim().split('\n').map((line) => JSON.parse(line) as { type: string });
   const types = new Set(records.map((record) => record.type));
-  assert.deepEqual([...types], ['corpus', 'step', 'round', 'summary', 'target']);
+  assert.deepEqual([...types], ['corpus', 'machine', 'step', 'round', 'summary', 'target']);
+  assert.match(table, /^Peers: restic 0\.14.*; borg 1\.2.*; Zstandard CLI .*v1\.5\.\d+, by Yann Collet\.$/m);
 });
 
 test('corpus is deterministic and reused', async (t) => {

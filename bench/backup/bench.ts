@@ -7,6 +7,7 @@ import { SrekitError } from '../../src/common/errors.js';
 import { findExecutable } from '../../src/common/process.js';
 import type { BackupBenchOptions, ToolName } from './args.js';
 import { prepareCorpus, type Corpus } from './corpus.js';
+import { currentLoadAverage, describeMachine, type MachineInfo } from './machine.js';
 import { gnuTime, measureStep } from './measure.js';
 import { runToolRound, type RoundResult, type RoundSettings } from './rounds.js';
 import {
@@ -19,6 +20,7 @@ import { median } from '../slo/stats.js';
 /** Everything one bench run measured. */
 export interface BackupBenchResult {
   corpus: { sizeBytes: number; files: number; fileBytes: number; reused: boolean };
+  machine: MachineInfo;
   rounds: RoundResult[];
   summaries: ToolSummary[];
   memoryCheck: MemoryCheckResult | undefined;
@@ -125,11 +127,14 @@ export async function runBackupBench(options: BackupBenchOptions,
     const corpusDir = options.corpus === undefined
       ? join(workdir.dir, 'corpus') : resolve(options.corpus);
     const corpus = await prepareCorpus(corpusDir, options, log);
+    const machine = describeMachine(options.tools);
     const { rounds, memoryCheck } = await measure(options, workdir.dir, corpus, log, signal);
+    machine.loadAverage.end = currentLoadAverage();
     const summaries = summarizeRounds(rounds, options.tools, corpus.digest.fileBytes);
     return {
       corpus: { sizeBytes: options.sizeBytes, files: corpus.digest.files,
         fileBytes: corpus.digest.fileBytes, reused: corpus.reused },
+      machine,
       rounds,
       summaries,
       memoryCheck,

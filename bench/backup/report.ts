@@ -1,6 +1,7 @@
 import type { Writable } from 'node:stream';
 import { writeJsonLine } from '../../src/common/io.js';
 import type { BackupBenchResult } from './bench.js';
+import type { MachineInfo } from './machine.js';
 import { formatSize } from './size.js';
 import type { ToolSummary } from './targets.js';
 import { benchTools } from './tools.js';
@@ -35,6 +36,18 @@ function table(header: string[], rows: string[][]): string {
   return lines.map((cells) => `| ${cells.join(' | ')} |`).join('\n');
 }
 
+function describeMachineLines(machine: MachineInfo): string[] {
+  const load = machine.loadAverage;
+  const versions = Object.values(machine.versions);
+  return [
+    `Machine: ${machine.cpus} x ${machine.cpuModel}, ${formatSize(machine.memoryBytes)} memory, `
+      + `Linux ${machine.kernel}, Node.js ${machine.node}.`,
+    `Load average (1 min): ${load.start.toFixed(1)} at the start, `
+      + `${load.end?.toFixed(1) ?? 'n/a'} at the end.`,
+    ...(versions.length > 0 ? [`Peers: ${versions.join('; ')}.`] : []),
+  ];
+}
+
 /** Renders the result as a heading, a table of medians and the target lines. */
 export function formatBackupBench(result: BackupBenchResult): string {
   const { corpus } = result;
@@ -42,6 +55,7 @@ export function formatBackupBench(result: BackupBenchResult): string {
   const lines = [
     `Backup bench: ${corpus.files} files, ${formatSize(corpus.fileBytes)} `
       + `(${(corpus.fileBytes / 1e6).toFixed(0)} MB), medians of ${rounds} rounds.`,
+    ...describeMachineLines(result.machine),
     '',
     table(['tool', 'backup', 'backup throughput', 'restore', 'full verify', 'stored',
       'peak memory (largest process, step)'], result.summaries.map(summaryRow)),
@@ -61,6 +75,7 @@ export function formatBackupBench(result: BackupBenchResult): string {
  */
 export function writeBackupBenchJson(out: Writable, result: BackupBenchResult): void {
   writeJsonLine(out, 'corpus', result.corpus);
+  writeJsonLine(out, 'machine', { ...result.machine });
   for (const round of result.rounds) {
     for (const [step, measurement] of Object.entries(round.steps)) {
       writeJsonLine(out, 'step', { tool: round.tool, round: round.round, step, ...measurement });
