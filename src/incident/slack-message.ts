@@ -44,8 +44,8 @@ export interface SlackMessage {
 /** Options of {@link buildSlackMessage}. */
 export interface SlackMessageOptions extends AnnounceOptions {
   /**
-   * The incident's events up to this one. A message that resolves or
-   * cancels the incident lists them as its timeline.
+   * The incident's events. A message that resolves or cancels the
+   * incident lists those before its own event as the timeline.
    */
   timeline?: IncidentEvent[];
 }
@@ -79,7 +79,7 @@ export function buildSlackMessage(
 
   let omitted = 0;
   if (endsIncident(event) && options.timeline !== undefined) {
-    const entries = options.timeline.filter((entry) => entry.id <= event.id);
+    const entries = options.timeline.filter((entry) => entry.id < event.id);
     // One block goes to the heading and one stays free for the truncation note.
     const shown = entries.slice(0, slackLimits.blocks - blocks.length - 2);
     omitted = entries.length - shown.length;
