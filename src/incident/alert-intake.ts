@@ -4,7 +4,7 @@ import {
   type IncidentState, type Severity,
 } from './model.js';
 import { appendEvents, loadIncident } from './event-log.js';
-import { maxTitleLength } from './input-checks.js';
+import { checkChoice, checkText, checkTime, invalidInput, maxTitleLength } from './input-checks.js';
 import type { IncidentSchema } from './schema.js';
 import type {
   Actor, AlertIntakeOutcome, AlertmanagerAlert, AlertmanagerMessage,
@@ -83,6 +83,25 @@ export async function receiveAlerts(
   }
 
   return finish(transaction, message, changes, { opened, open }, { actor, at });
+}
+
+/**
+ * Checks the fields that the intake relies on, for callers that pass a
+ * message without the webhook's schema validation. Raises INVALID_INPUT.
+ */
+export function checkAlertMessage(message: AlertmanagerMessage): void {
+  checkText('groupKey', message.groupKey, Number.MAX_SAFE_INTEGER);
+  if (!Array.isArray(message.alerts)) {
+    throw invalidInput('alerts', message.alerts, 'it must be a list of alerts');
+  }
+  if (!Number.isSafeInteger(message.truncatedAlerts) || message.truncatedAlerts < 0) {
+    throw invalidInput('truncatedAlerts', message.truncatedAlerts, 'it must be a count');
+  }
+  for (const alert of message.alerts) {
+    checkText('alert fingerprint', alert.fingerprint, Number.MAX_SAFE_INTEGER);
+    checkChoice('alert status', alert.status, ['firing', 'resolved']);
+    checkTime('alert startsAt', alert.startsAt);
+  }
 }
 
 async function finish(

@@ -10,7 +10,7 @@ import {
   invalidChange, maxNameLength, maxTitleLength,
 } from './input-checks.js';
 import { nextUpdateAfter } from './projection.js';
-import { receiveAlerts } from './alert-intake.js';
+import { checkAlertMessage, receiveAlerts } from './alert-intake.js';
 import type { IncidentSchema } from './schema.js';
 import {
   systemClock, type ActionItemInput, type Actor, type Clock, type DeclareInput,
@@ -187,6 +187,7 @@ export function createIncidentService(
 
     async receiveAlerts(message, actor) {
       const checkedActor = checkActor(actor);
+      checkAlertMessage(message);
       return write((transaction) => receiveAlerts(transaction, message, checkedActor, now()));
     },
 

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, test } from 'node:test';
 import type { IncidentStore } from '../../src/incident/index.js';
+import { assertSrekitError } from './errors.js';
 import {
   alert, alertmanagerActor, cliActor, message, resolved, type OpenedStore,
 } from './incident.js';
@@ -221,5 +222,20 @@ export function defineIntakeSuite(open: () => Promise<OpenedStore>): void {
     assert.deepEqual(await eventTypes(store),
       ['declared', 'milestone_recorded', 'alert_firing', 'alert_firing']);
     assert.equal(incident.title, 'Orders API is down');
+  });
+
+  test('invalid message changes nothing', async () => {
+    await receive(group, [ordersDown]);
+    const before = await eventCount(store);
+    const noFingerprint = alert('', { severity: 'page' });
+    const badStart = alert('f-2', { severity: 'page' }, { startsAt: 'yesterday' });
+
+    await assert.rejects(receive(group, [badStart, noFingerprint]),
+      assertSrekitError('INVALID_INPUT', /invalid alert startsAt "yesterday"/));
+    await assert.rejects(receive('', [ordersDown]),
+      assertSrekitError('INVALID_INPUT', /invalid groupKey ""/));
+    await assert.rejects(receive(group, [ordersDown], { truncatedAlerts: -1 }),
+      assertSrekitError('INVALID_INPUT', /invalid truncatedAlerts -1/));
+    assert.equal(await eventCount(store), before);
   });
 }
