@@ -1,0 +1,154 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SrekitError } from '../../src/common/errors.js';
+import { describeDatabase } from '../../src/common/database-url.js';
+import { median, quantile } from '../slo/stats.js';
+import type { IncidentBenchOptions } from './args.js';
+import { checkDatabase, countExistingRows, type DatabaseCheck } from './check.js';
+import { sendWaves } from './load.js';
+import { startBenchServer } from './server.js';
+import { generateWorkload, type Workload } from './workload.js';
+
+/** The measurements and checks of one run. */
+export interface IncidentBenchRun {
+  run: number;
+  deliveries: number;
+  seconds: number;
+  deliveriesPerSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+  maxMs: number;
+  /** Server CPU time per delivery, in milliseconds. */
+  serverCpuMsPerDelivery: number;
+  /** Deliveries that got a status other than 200, or no response. */
+  failedDeliveries: number;
+  /** Statuses and the first connection error of the failed deliveries. */
+  failures: string[];
+  check: DatabaseCheck;
+}
+
+/** The result of every run, with the workload's shape. */
+export interface IncidentBenchResult {
+  database: 'sqlite' | 'postgres';
+  messages: number;
+  deliveries: number;
+  concurrency: number;
+  waves: number;
+  runs: IncidentBenchRun[];
+  medians: Pick<IncidentBenchRun, 'deliveriesPerSecond' | 'p50Ms' | 'p99Ms' | 'maxMs'
+    | 'serverCpuMsPerDelivery'>;
+}
+
+/** Options of {@link runIncidentBench}; the parsed command line plus a log and a signal. */
+export interface RunIncidentBenchOptions
+  extends Omit<IncidentBenchOptions, 'json' | 'help'> {
+  log?: (line: string) => void;
+  signal?: AbortSignal;
+}
+
+/**
+ * Runs the bench: per run a new server and database, the workload's waves
+ * at the given concurrency, then the database check after the server has
+ * stopped. Raises INVALID_INPUT when a PostgreSQL database already contains
+ * incident events, and INTERRUPTED when `signal` aborts.
+ */
+export async function runIncidentBench(
+  options: RunIncidentBenchOptions,
+): Promise<IncidentBenchResult> {
+  const log = options.log ?? (() => undefined);
+  if (options.databaseUrl !== undefined) await ensureEmpty(options.databaseUrl);
+  const workload = generateWorkload(options.messages, options.seed);
+  log(`${workload.messages} messages of ${workload.pageGroups.size} page groups and others, `
+    + `${workload.deliveries} deliveries in ${workload.waves.length} waves`);
+
+  const runs: IncidentBenchRun[] = [];
+  for (let run = 1; run <= options.runs; run += 1) {
+    runs.push(await runOnce(run, workload, options, log));
+    throwIfAborted(options.signal);
+  }
+  const of = (pick: (run: IncidentBenchRun) => number) => median(runs.map(pick));
+  return {
+    database: options.databaseUrl === undefined ? 'sqlite' : 'postgres',
+    messages: workload.messages,
+    deliveries: workload.deliveries,
+    concurrency: options.concurrency,
+    waves: workload.waves.length,
+    runs,
+    medians: {
+      deliveriesPerSecond: of((run) => run.deliveriesPerSecond),
+      p50Ms: of((run) => run.p50Ms),
+      p99Ms: of((run) => run.p99Ms),
+      maxMs: of((run) => run.maxMs),
+      serverCpuMsPerDelivery: of((run) => run.serverCpuMsPerDelivery),
+    },
+  };
+}
+
+async function runOnce(
+  run: number,
+  workload: Workload,
+  options: RunIncidentBenchOptions,
+  log: (line: string) => void,
+): Promise<IncidentBenchRun> {
+  const workdir = await mkdtemp(join(tmpdir(), 'srekit-bench-incident-'));
+  try {
+    const databaseUrl = options.databaseUrl ?? `sqlite:${join(workdir, 'incidents.sqlite')}`;
+    const server = await startBenchServer({
+      databaseUrl, workdir, cpuProfileDir: options.cpuProfileDir,
+    });
+    let load;
+    let cpuMs;
+    try {
+      log(`run ${run}: server ${server.url}, log ${server.logFile}`);
+      const cpuBefore = server.cpuMs();
+      load = await sendWaves(workload.waves, {
+        url: server.url, token: server.token, concurrency: options.concurrency,
+        signal: options.signal,
+      });
+      cpuMs = server.cpuMs() - cpuBefore;
+    } finally {
+      await server.stop();
+    }
+    throwIfAborted(options.signal);
+
+    const failures = Object.entries(load.failedByStatus)
+      .map(([status, count]) => `${count} × HTTP ${status}`);
+    if (load.errors > 0) failures.push(`${load.errors} × ${load.firstError ?? 'no response'}`);
+    const responses = load.latenciesMs.length;
+    const result: IncidentBenchRun = {
+      run,
+      deliveries: workload.deliveries,
+      seconds: load.seconds,
+      deliveriesPerSecond: responses / load.seconds,
+      p50Ms: quantile(load.latenciesMs, 0.5),
+      p99Ms: quantile(load.latenciesMs, 0.99),
+      maxMs: Math.max(...load.latenciesMs),
+      serverCpuMsPerDelivery: cpuMs / Math.max(1, responses),
+      failedDeliveries: workload.deliveries - responses
+        + Object.values(load.failedByStatus).reduce((sum, count) => sum + count, 0),
+      failures,
+      check: await checkDatabase(databaseUrl, workload),
+    };
+    log(`run ${run}: ${result.deliveriesPerSecond.toFixed(0)} deliveries/s, `
+      + `p99 ${result.p99Ms.toFixed(1)} ms, ${result.check.incidents} incidents`);
+    return result;
+  } finally {
+    await rm(workdir, { recursive: true, force: true });
+  }
+}
+
+async function ensureEmpty(databaseUrl: string): Promise<void> {
+  const events = await countExistingRows(databaseUrl);
+  if (events === 0) return;
+  throw new SrekitError('INVALID_INPUT',
+    `the database ${describeDatabase({ kind: 'postgres', url: databaseUrl })} already contains `
+      + `${events} incident events, so the bench could not tell its own incidents and duplicates `
+      + 'from those', {
+      hint: 'create an empty database for the bench, such as `createdb srekit_bench`',
+    });
+}
+
+function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw signal.reason;
+}
