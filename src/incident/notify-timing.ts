@@ -45,13 +45,20 @@ export function backoffDelay(
 
 /**
  * Parses a Retry-After header into milliseconds from `now`: either a number
- * of seconds or an HTTP date. Returns undefined when the header is missing
- * or invalid. A date in the past gives 0.
+ * of seconds or an HTTP date such as `Fri, 04 Dec 2026 20:00:05 GMT`.
+ * Returns undefined when the header is missing or invalid. A date in the
+ * past gives 0.
  */
 export function parseRetryAfter(header: string | null, now: number): number | undefined {
   if (header === null) return undefined;
   const text = header.trim();
   if (/^\d+$/.test(text)) return Number(text) * 1000;
+  // Only IMF-fixdate, the form RFC 9110 requires senders to generate, is
+  // read. The two obsolete forms are ignored, because matching them loosely
+  // with Date.parse would also accept text such as "-5".
+  if (!/^[A-Z][a-z]{2}, \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} GMT$/.test(text)) {
+    return undefined;
+  }
   const date = Date.parse(text);
   if (Number.isNaN(date)) return undefined;
   return Math.max(0, date - now);
