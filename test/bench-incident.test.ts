@@ -47,6 +47,7 @@ test('bench run leaves no duplicates', async () => {
   assert.ok(only.p99Ms >= only.p50Ms, `p99 ${only.p99Ms} ms`);
   assert.ok(only.maxMs >= only.p99Ms, `max ${only.maxMs} ms`);
   assert.ok(only.serverCpuMsPerDelivery > 0);
+  assert.ok(only.loadCpuMsPerDelivery > 0);
   assert.equal(only.failedDeliveries, 0, only.failures.join(', '));
   assert.ok(only.check.pageGroups > 0);
   assert.equal(only.check.incidents, only.check.pageGroups);
@@ -111,6 +112,7 @@ test('targets judge the medians', () => {
     runs: [],
     medians: {
       deliveriesPerSecond: 499, p50Ms: 3, p99Ms: 20, maxMs: 40, serverCpuMsPerDelivery: 1,
+      loadCpuMsPerDelivery: 0.5,
     },
   };
   const slow = checkTargets(result);

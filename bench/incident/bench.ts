@@ -21,6 +21,8 @@ export interface IncidentBenchRun {
   maxMs: number;
   /** Server CPU time per delivery, in milliseconds. */
   serverCpuMsPerDelivery: number;
+  /** CPU time of the bench process, which sends the requests, per delivery in milliseconds. */
+  loadCpuMsPerDelivery: number;
   /** Deliveries that got a status other than 200, or no response. */
   failedDeliveries: number;
   /** Statuses and the first connection error of the failed deliveries. */
@@ -37,7 +39,7 @@ export interface IncidentBenchResult {
   waves: number;
   runs: IncidentBenchRun[];
   medians: Pick<IncidentBenchRun, 'deliveriesPerSecond' | 'p50Ms' | 'p99Ms' | 'maxMs'
-    | 'serverCpuMsPerDelivery'>;
+    | 'serverCpuMsPerDelivery' | 'loadCpuMsPerDelivery'>;
 }
 
 /** Options of {@link runIncidentBench}; the parsed command line plus a log and a signal. */
@@ -81,6 +83,7 @@ export async function runIncidentBench(
       p99Ms: of((run) => run.p99Ms),
       maxMs: of((run) => run.maxMs),
       serverCpuMsPerDelivery: of((run) => run.serverCpuMsPerDelivery),
+      loadCpuMsPerDelivery: of((run) => run.loadCpuMsPerDelivery),
     },
   };
 }
@@ -99,14 +102,17 @@ async function runOnce(
     });
     let load;
     let cpuMs;
+    let loadCpu;
     try {
       log(`run ${run}: server ${server.url}, log ${server.logFile}`);
       const cpuBefore = server.cpuMs();
+      const loadCpuBefore = process.cpuUsage();
       load = await sendWaves(workload.waves, {
         url: server.url, token: server.token, concurrency: options.concurrency,
         signal: options.signal,
       });
       cpuMs = server.cpuMs() - cpuBefore;
+      loadCpu = process.cpuUsage(loadCpuBefore);
     } finally {
       await server.stop();
     }
@@ -125,6 +131,7 @@ async function runOnce(
       p99Ms: quantile(load.latenciesMs, 0.99),
       maxMs: Math.max(...load.latenciesMs),
       serverCpuMsPerDelivery: cpuMs / Math.max(1, responses),
+      loadCpuMsPerDelivery: (loadCpu.user + loadCpu.system) / 1000 / Math.max(1, responses),
       failedDeliveries: workload.deliveries - responses
         + Object.values(load.failedByStatus).reduce((sum, count) => sum + count, 0),
       failures,

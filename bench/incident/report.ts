@@ -71,6 +71,7 @@ function speedCells(speed: IncidentBenchResult['medians']): string[] {
     speed.p99Ms.toFixed(1),
     speed.maxMs.toFixed(1),
     speed.serverCpuMsPerDelivery.toFixed(2),
+    speed.loadCpuMsPerDelivery.toFixed(2),
   ];
 }
 
@@ -101,7 +102,8 @@ export function formatIncidentBench(
       + `in ${result.waves} waves), ${result.concurrency} requests in flight.`,
     '',
     table(['run', 'deliveries/s', 'p50 ms', 'p99 ms', 'max ms', 'server CPU ms/delivery',
-      'incidents / page groups', 'duplicate alert events', 'failed deliveries'], runRows),
+      'bench CPU ms/delivery', 'incidents / page groups', 'duplicate alert events',
+      'failed deliveries'], runRows),
     '',
     table(['target', 'value', 'required', 'verdict'], targets.map((target) => [
       target.name, formatValue(target.value), target.target, target.verdict,
