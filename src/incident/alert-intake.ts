@@ -3,18 +3,18 @@ import {
   openStates, referenceOf, severities, type AlertFacts, type Incident, type IncidentEventBody,
   type IncidentState, type Severity,
 } from './model.js';
-import { appendEvents, loadIncident } from './event-log.js';
-import { checkChoice, checkText, checkTime, invalidInput, maxTitleLength } from './input-checks.js';
+import { appendEvents, loadIncident, nextIncidentNumber } from './event-log.js';
 import type { IncidentSchema } from './schema.js';
 import type {
   Actor, AlertIntakeOutcome, AlertmanagerAlert, AlertmanagerMessage,
 } from './service-api.js';
 import type { WriteTransaction } from './write-transaction.js';
+import { factsOf, isPage, serviceOf, severityLabel, titleOf } from './alert-facts.js';
 
 /** The severity of an incident that a page alert opens without an `incident_severity` label. */
 export const defaultAlertSeverity: Severity = 'SEV2';
 
-/** Incidents that alerts move back to investigating when they fire again. */
+/** States from which an incident moves to monitoring once all its alerts have resolved. */
 const workingStates: readonly IncidentState[] = ['triage', 'investigating', 'identified'];
 
 /** The events that one message adds to one incident, before they are appended. */
@@ -62,7 +62,7 @@ export async function receiveAlerts(
     if (target === undefined && !isPage(alert)) continue;
     if (target === undefined) {
       await transaction.lockNumbering();
-      target = { ...openedBy(alert, await nextNumber(transaction.db)), bodies: [] };
+      target = { ...openedBy(alert, await nextIncidentNumber(transaction.db)), bodies: [] };
     }
     if (!(await recordReceipt(transaction.db, facts, 'firing', target.number, at))) continue;
     if (target.incident === undefined && opened === undefined) {
@@ -83,25 +83,6 @@ export async function receiveAlerts(
   }
 
   return finish(transaction, message, changes, { opened, open }, { actor, at });
-}
-
-/**
- * Checks the fields that the intake relies on, for callers that pass a
- * message without the webhook's schema validation. Raises INVALID_INPUT.
- */
-export function checkAlertMessage(message: AlertmanagerMessage): void {
-  checkText('groupKey', message.groupKey, Number.MAX_SAFE_INTEGER);
-  if (!Array.isArray(message.alerts)) {
-    throw invalidInput('alerts', message.alerts, 'it must be a list of alerts');
-  }
-  if (!Number.isSafeInteger(message.truncatedAlerts) || message.truncatedAlerts < 0) {
-    throw invalidInput('truncatedAlerts', message.truncatedAlerts, 'it must be a count');
-  }
-  for (const alert of message.alerts) {
-    checkText('alert fingerprint', alert.fingerprint, Number.MAX_SAFE_INTEGER);
-    checkChoice('alert status', alert.status, ['firing', 'resolved']);
-    checkTime('alert startsAt', alert.startsAt);
-  }
 }
 
 async function finish(
@@ -276,59 +257,10 @@ async function loadOpenIncident(
   return incident !== undefined && openStates.includes(incident.state) ? incident : undefined;
 }
 
-async function nextNumber(db: Kysely<IncidentSchema>): Promise<number> {
-  const row = await db.selectFrom('incidents')
-    .select((builder) => builder.fn.max('number').as('highest')).executeTakeFirst();
-  return Number(row?.highest ?? 0) + 1;
-}
-
 function truncationNote(message: AlertmanagerMessage): IncidentEventBody {
   return {
     type: 'note_added',
     text: `Alertmanager left ${message.truncatedAlerts} alerts of group ${message.groupKey} `
       + 'out of this message (max_alerts), so the timeline may miss some of them',
   };
-}
-
-function factsOf(alert: AlertmanagerAlert, groupKey: string): AlertFacts {
-  return {
-    fingerprint: alert.fingerprint,
-    alertname: alert.labels.alertname ?? alert.fingerprint,
-    startsAt: normalizeTime(alert.startsAt),
-    labels: alert.labels,
-    annotations: alert.annotations,
-    groupKey,
-  };
-}
-
-function isPage(alert: AlertmanagerAlert): boolean {
-  return alert.labels.severity === 'page';
-}
-
-function severityLabel(alert: AlertmanagerAlert): Severity | undefined {
-  const label = alert.labels.incident_severity?.trim().toUpperCase();
-  return severities.find((severity) => severity === label);
-}
-
-function serviceOf(alert: AlertmanagerAlert): string | undefined {
-  const service = alert.labels.service ?? alert.labels.job;
-  return service === undefined || service.trim() === '' ? undefined : service.trim();
-}
-
-function titleOf(alert: AlertmanagerAlert): string {
-  const summary = alert.annotations.summary?.trim();
-  const title = summary !== undefined && summary !== ''
-    ? summary
-    : `${alert.labels.alertname ?? 'alert'} ${alert.fingerprint}`.trim();
-  return title.slice(0, maxTitleLength);
-}
-
-/**
- * Writes a time in UTC with milliseconds, so that one start time written two
- * ways (`+00:00` or `Z`, nanoseconds) by two Alertmanagers names one firing.
- * Text that is no time stays as it is.
- */
-function normalizeTime(text: string): string {
-  const time = Date.parse(text);
-  return Number.isNaN(time) ? text : new Date(time).toISOString();
 }

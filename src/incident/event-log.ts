@@ -86,3 +86,10 @@ async function saveIncident(db: Kysely<IncidentSchema>, incident: Incident): Pro
     .onConflict((conflict) => conflict.column('number').doUpdateSet(columns))
     .execute();
 }
+
+/** Returns the number after the highest incident number; call it under the numbering lock. */
+export async function nextIncidentNumber(db: Kysely<IncidentSchema>): Promise<number> {
+  const row = await db.selectFrom('incidents')
+    .select((builder) => builder.fn.max('number').as('highest')).executeTakeFirst();
+  return Number(row?.highest ?? 0) + 1;
+}

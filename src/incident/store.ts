@@ -3,14 +3,17 @@ import {
   allowedTransitions, canTransition, referenceOf, type Incident, type IncidentEventBody,
   type IncidentState,
 } from './model.js';
-import { appendEvents, eventFromRow, loadEvents, loadIncident } from './event-log.js';
+import {
+  appendEvents, eventFromRow, loadEvents, loadIncident, nextIncidentNumber,
+} from './event-log.js';
 import {
   checkActor, checkAudience, checkDateOrTime, checkMilestone, checkNumber, checkRole,
   checkServices, checkSeverity, checkState, checkText, checkTime, incidentNotFound,
   invalidChange, maxNameLength, maxTitleLength,
 } from './input-checks.js';
 import { nextUpdateAfter } from './projection.js';
-import { checkAlertMessage, receiveAlerts } from './alert-intake.js';
+import { checkAlertMessage } from './alert-facts.js';
+import { receiveAlerts } from './alert-intake.js';
 import type { IncidentSchema } from './schema.js';
 import {
   systemClock, type ActionItemInput, type Actor, type Clock, type DeclareInput,
@@ -225,12 +228,6 @@ export function createIncidentService(
       await db.destroy();
     },
   };
-}
-
-async function nextIncidentNumber(db: Kysely<IncidentSchema>): Promise<number> {
-  const row = await db.selectFrom('incidents')
-    .select((builder) => builder.fn.max('number').as('highest')).executeTakeFirst();
-  return Number(row?.highest ?? 0) + 1;
 }
 
 /** Raises INCIDENT_INVALID_CHANGE for a closed or cancelled incident, which is final. */
