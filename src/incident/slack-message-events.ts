@@ -1,5 +1,5 @@
 /**
- * How each event of the incident log reads in chat: a one-line headline, an
+ * The chat wording of each event of the incident log: a one-line headline, an
  * optional body of user text, and whether the event is announced at all.
  */
 import type { IncidentEvent, IncidentEventType, Role } from './model.js';
@@ -107,8 +107,8 @@ function alertText(alert: { annotations: Record<string, string> }): string | nul
 
 function reminderText(body: { role: Role; person: string | null; due: string }): string {
   const title = roleTitles[body.role];
-  const who = body.person === null ? `No ${title} is assigned.` : `${title} ${body.person}:`;
-  return `${who} The stakeholder update was due at ${formatTime(body.due)}. ` +
+  const addressee = body.person === null ? `No ${title} is assigned.` : `${title} ${body.person}:`;
+  return `${addressee} The stakeholder update was due at ${formatTime(body.due)}. ` +
     'Post one with `srekit incident update`.';
 }
 

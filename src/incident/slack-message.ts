@@ -81,10 +81,10 @@ export function buildSlackMessage(
   if (endsIncident(event) && options.timeline !== undefined) {
     const entries = options.timeline.filter((entry) => entry.id < event.id);
     // One block goes to the heading and one stays free for the truncation note.
-    const shown = entries.slice(0, slackLimits.blocks - blocks.length - 2);
-    omitted = entries.length - shown.length;
+    const listed = entries.slice(0, slackLimits.blocks - blocks.length - 2);
+    omitted = entries.length - listed.length;
     blocks.push(section('*Timeline*'));
-    for (const entry of shown) blocks.push(section(keep(timelineEntry(entry))));
+    for (const entry of listed) blocks.push(section(keep(timelineEntry(entry))));
   }
 
   const truncated = omitted > 0 || cut.some((fitted) => fitted.truncated);
