@@ -100,7 +100,7 @@ test('corpus is deterministic and reused', async (t) => {
   await mkdir(join(dir, 'other'));
   await appendFile(join(dir, 'other', 'notes.txt'), 'mine');
   await assert.rejects(prepareCorpus(join(dir, 'other'), spec, log),
-    assertSrekitError('INVALID_INPUT', /is not empty and holds no corpus.json/));
+    assertSrekitError('INVALID_INPUT', /is not empty and contains no corpus.json/));
 });
 
 test('tree digest changes with content and names', async (t) => {
@@ -157,6 +157,25 @@ test('bench rejects bad arguments and creates nothing', async (t) => {
     assert.equal(existsSync(workdir), false, `${args.join(' ')} created the work directory`);
   }
   assert.deepEqual(await benchWorkdirs(), before);
+});
+
+test('bench rejects a file as directory', async (t) => {
+  const parent = await mkdtemp(join(tmpdir(), 'srekit-test-bench-paths-'));
+  t.after(() => rm(parent, { recursive: true, force: true }));
+  const file = join(parent, 'file');
+  await appendFile(file, 'not a directory');
+  const cases: Array<[string[], RegExp]> = [
+    [['--workdir', join(file, 'work')], /could not create work directory .*file\/work: /],
+    [['--corpus', file], /could not read corpus directory .*file: not a directory \(ENOTDIR\)/],
+  ];
+  for (const [args, pattern] of cases) {
+    const io = captureIo();
+    const code = await runBackupBenchCommand(['--size', '2MiB', '--small-files', '10',
+      '--tools', 'tar-zstd', ...args], io);
+    assert.equal(code, 2, args.join(' '));
+    assert.match(io.err(), pattern);
+  }
+  assert.deepEqual(await readdir(parent), ['file']);
 });
 
 test('missing peer tool is named', (t) => {

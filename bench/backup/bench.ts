@@ -4,6 +4,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { SrekitError } from '../../src/common/errors.js';
+import { describeFileError, isPathError } from '../../src/common/files.js';
 import { findExecutable } from '../../src/common/process.js';
 import type { BackupBenchOptions, ToolName } from './args.js';
 import { prepareCorpus, type Corpus } from './corpus.js';
@@ -52,7 +53,14 @@ async function openWorkdir(options: BackupBenchOptions):
   }
   const dir = resolve(options.workdir);
   const created = !existsSync(dir);
-  await mkdir(dir, { recursive: true });
+  try {
+    await mkdir(dir, { recursive: true });
+  } catch (error) {
+    if (!isPathError(error)) throw error;
+    throw new SrekitError('INVALID_INPUT',
+      `could not create work directory ${dir}: ${describeFileError(error)}`,
+      { hint: 'give a --workdir that is a directory or can be created' });
+  }
   return { dir, created };
 }
 

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SrekitError } from '../../src/common/errors.js';
+import { describeFileError, isPathError } from '../../src/common/files.js';
 import {
   writeBinaryFiles, writeLogFiles, writeSmallFiles, writeSqliteDatabase,
 } from './corpus-parts.js';
@@ -54,13 +55,12 @@ function generate(tree: string, spec: CorpusSpec, log: (line: string) => void): 
     spec.sizeBytes - smallBytes - 2 * share);
 }
 
-async function readManifest(dir: string): Promise<Manifest | undefined> {
+async function readManifest(dir: string): Promise<Manifest> {
   try {
     return JSON.parse(await readFile(join(dir, manifestName), 'utf8')) as Manifest;
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw new SrekitError('INVALID_INPUT',
-      `could not read ${join(dir, manifestName)}: ${(error as Error).message}`,
+      `could not read ${join(dir, manifestName)}: ${describeFileError(error)}`,
       { hint: 'remove the directory or give another --corpus' });
   }
 }
@@ -70,19 +70,30 @@ function sameSpec(manifest: Manifest, spec: CorpusSpec): boolean {
     && manifest.smallFiles === spec.smallFiles && manifest.seed === spec.seed;
 }
 
+async function readCorpusDir(dir: string): Promise<string[]> {
+  try {
+    return await readdir(dir);
+  } catch (error) {
+    if (!isPathError(error)) throw error;
+    throw new SrekitError('INVALID_INPUT',
+      `could not read corpus directory ${dir}: ${describeFileError(error)}`,
+      { hint: 'give a --corpus that is a directory or does not exist yet' });
+  }
+}
+
 async function checkReusable(dir: string, spec: CorpusSpec): Promise<Manifest | undefined> {
-  const manifest = await readManifest(dir);
-  if (manifest && !existsSync(join(dir, markerName))) {
+  const entries = existsSync(dir) ? await readCorpusDir(dir) : [];
+  const unfinished = entries.includes(markerName);
+  const manifest = entries.includes(manifestName) ? await readManifest(dir) : undefined;
+  if (manifest && !unfinished) {
     if (sameSpec(manifest, spec)) return manifest;
     throw new SrekitError('INVALID_INPUT',
       `corpus ${dir} was generated for ${describeSpec(manifest)}, not ${describeSpec(spec)}`,
       { hint: 'give the matching --size, --small-files and --seed, or another --corpus' });
   }
-  const entries = existsSync(dir) ? await readdir(dir) : [];
-  const unfinished = entries.includes(markerName);
   if (entries.length > 0 && !unfinished) {
     throw new SrekitError('INVALID_INPUT',
-      `corpus directory ${dir} is not empty and holds no ${manifestName}`,
+      `corpus directory ${dir} is not empty and contains no ${manifestName}`,
       { hint: 'give an empty or missing directory, or one that an earlier run generated' });
   }
   return undefined;
