@@ -2,10 +2,12 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, afterEach, beforeEach, describe, test } from 'node:test';
+import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
 import { pino } from 'pino';
 import { run } from '../src/cli.js';
-import { startIncidentServer } from '../src/incident/server-start.js';
+import {
+  startIncidentServer, type RunningIncidentServer,
+} from '../src/incident/server-start.js';
 import { captureIo } from './helpers/io.js';
 
 interface CliResult {
@@ -184,15 +186,23 @@ describe('srekit incident on a SQLite database', () => {
 describe('srekit incident against a server', () => {
   const directory = mkdtempSync(join(tmpdir(), 'srekit-incident-cli-server-'));
   const token = 'cli-test-token';
-  const serverPromise = startIncidentServer({
-    port: 0, token, databaseUrl: `sqlite:${join(directory, 'incidents.sqlite')}`,
-    logger: pino({ level: 'silent' }),
-  });
+  let server: RunningIncidentServer | undefined;
 
+  before(async () => {
+    server = await startIncidentServer({
+      port: 0, token, databaseUrl: `sqlite:${join(directory, 'incidents.sqlite')}`,
+      logger: pino({ level: 'silent' }),
+    });
+  });
   after(async () => {
-    await (await serverPromise).close();
+    await server?.close();
     rmSync(directory, { recursive: true, force: true });
   });
+
+  const serverUrl = (): string => {
+    assert.ok(server !== undefined, 'the incident server did not start');
+    return server.url;
+  };
 
   const cli = async (args: string[], env: NodeJS.ProcessEnv) => {
     const io = captureIo({ USER: 'ana', ...env });
@@ -201,7 +211,7 @@ describe('srekit incident against a server', () => {
   };
 
   test('--server sends commands with the token', async () => {
-    const { url } = await serverPromise;
+    const url = serverUrl();
     const env = { SREKIT_INCIDENT_TOKEN: token };
     const declared = await cli(['declare', '--server', url, '--severity', 'SEV2', 'Remote'], env);
     const listed = await cli(['list', '--json'], { ...env, SREKIT_INCIDENT_URL: url });
@@ -212,7 +222,7 @@ describe('srekit incident against a server', () => {
   });
 
   test('token file is read for --server', async () => {
-    const { url } = await serverPromise;
+    const url = serverUrl();
     const tokenFile = join(directory, 'token');
     writeFileSync(tokenFile, `${token}\n`);
     const result = await cli(['list', '--server', url, '--token-file', tokenFile], {});
@@ -220,7 +230,7 @@ describe('srekit incident against a server', () => {
   });
 
   test('missing or wrong token exits 2', async () => {
-    const { url } = await serverPromise;
+    const url = serverUrl();
     const missing = await cli(['declare', '--server', url, '--severity', 'SEV2', 'x'], {});
     const wrong = await cli(['declare', '--server', url, '--severity', 'SEV2', 'x'],
       { SREKIT_INCIDENT_TOKEN: 'wrong' });
