@@ -189,6 +189,8 @@ test('missing peer tool is named', (t) => {
     assertSrekitError('MISSING_BINARY', /needs du, borg, which are not installed/));
   assert.throws(() => checkPrograms(['borg']),
     assertSrekitError('MISSING_BINARY', /install-system-deps\.sh bench/));
+  assert.throws(() => checkPrograms(['srekit'], '/nonexistent/bin.js'),
+    assertSrekitError('MISSING_BINARY', /entry script \/nonexistent\/bin\.js does not exist/));
 });
 
 test('bench entry exits 2 on a bad size', async () => {

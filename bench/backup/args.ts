@@ -25,6 +25,8 @@ export interface BackupBenchOptions {
   memoryCheck: boolean;
   /** Corpus size of the memory check, in bytes. */
   memorySizeBytes: number;
+  /** srekit entry script, or undefined for dist/src/bin.js of this checkout. */
+  srekitBin: string | undefined;
 }
 
 /** Usage text of the bench, printed by --help and with a usage error. */
@@ -48,6 +50,8 @@ Options:
                         compare its peak memory (default on from 1GiB)
   --no-memory-check     skip that check
   --memory-size <size>  corpus size of the memory check (default 4GiB)
+  --srekit <file>       srekit entry script to run (default: dist/src/bin.js
+                        of this checkout)
   --json                print one JSON object per line, tagged with "type"
   -h, --help            print this help
 
@@ -117,7 +121,7 @@ function parseValues(args: string[]) {
         rounds: { type: 'string' }, tools: { type: 'string' }, seed: { type: 'string' },
         workdir: { type: 'string' }, corpus: { type: 'string' }, keep: { type: 'boolean' },
         'memory-check': { type: 'boolean' }, 'no-memory-check': { type: 'boolean' },
-        'memory-size': { type: 'string' }, json: { type: 'boolean' },
+        'memory-size': { type: 'string' }, json: { type: 'boolean' }, srekit: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }).values;
@@ -161,5 +165,6 @@ export function parseBackupBenchArgs(args: string[]): BackupBenchOptions | 'help
     json: values.json === true,
     memoryCheck,
     memorySizeBytes,
+    srekitBin: parsePathOption('--srekit', values.srekit),
   };
 }

@@ -15,7 +15,7 @@ import {
   evaluateTargets, summarizeRounds, type MemoryCheckResult, type TargetResult, type ToolSummary,
 } from './targets.js';
 import { formatSize } from './size.js';
-import { benchTools } from './tools.js';
+import { benchTools, defaultSrekitBin } from './tools.js';
 import { median } from '../slo/stats.js';
 
 /** Everything one bench run measured. */
@@ -31,7 +31,12 @@ export interface BackupBenchResult {
 }
 
 /** Throws MISSING_BINARY, before anything is created, when a program a tool needs is missing. */
-export function checkPrograms(tools: readonly ToolName[]): void {
+export function checkPrograms(tools: readonly ToolName[],
+  srekitBin: string = defaultSrekitBin): void {
+  if (tools.includes('srekit') && !existsSync(srekitBin)) {
+    throw new SrekitError('MISSING_BINARY', `the srekit entry script ${srekitBin} does not exist`,
+      { hint: 'build it with `npx tsc -p .`, or give the right --srekit' });
+  }
   const needed = [{ program: gnuTime, debianPackage: 'time' },
     { program: 'du', debianPackage: 'coreutils' },
     ...tools.flatMap((tool) => benchTools[tool].programs)];
@@ -84,7 +89,7 @@ async function runMemoryCheck(options: BackupBenchOptions, workdir: string,
   const repository = join(settings.roundsDir, 'memory-check');
   const srekit = benchTools.srekit;
   const context = { source: corpus.tree, repository, home: settings.roundsDir,
-    keyFile: settings.keyFile };
+    keyFile: settings.keyFile, srekitBin: settings.srekitBin };
   try {
     settings.log(`memory check: srekit backup of ${formatSize(corpus.digest.fileBytes)}`);
     if (srekit.init) await measureStep(srekit.init(context), settings.signal);
@@ -108,7 +113,7 @@ async function measure(options: BackupBenchOptions, workdir: string, corpus: Cor
   const keyFile = join(workdir, 'srekit.key');
   await writeFile(keyFile, randomBytes(32), { mode: 0o600 });
   const settings: RoundSettings = { corpus, roundsDir: join(workdir, 'rounds'), keyFile,
-    rounds: options.rounds, log, signal };
+    srekitBin: options.srekitBin ?? defaultSrekitBin, rounds: options.rounds, log, signal };
   await rm(settings.roundsDir, { recursive: true, force: true });
   await mkdir(settings.roundsDir);
   try {
@@ -129,7 +134,7 @@ async function measure(options: BackupBenchOptions, workdir: string, corpus: Cor
  */
 export async function runBackupBench(options: BackupBenchOptions,
   log: (line: string) => void, signal?: AbortSignal): Promise<BackupBenchResult> {
-  checkPrograms(options.tools);
+  checkPrograms(options.tools, options.srekitBin);
   const workdir = await openWorkdir(options);
   try {
     const corpusDir = options.corpus === undefined

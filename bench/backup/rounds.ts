@@ -33,6 +33,7 @@ export interface RoundSettings {
   /** Directory that receives the round's repository and restore, removed afterwards. */
   roundsDir: string;
   keyFile: string;
+  srekitBin: string;
   rounds: number;
   log: (line: string) => void;
   signal?: AbortSignal;
@@ -82,6 +83,7 @@ export async function runToolRound(toolName: ToolName, round: number,
     repository: join(dir, toolName === 'tar-zstd' ? 'corpus.tar.zst' : 'repository'),
     home: join(dir, 'home'),
     keyFile: settings.keyFile,
+    srekitBin: settings.srekitBin,
   };
   const target = join(dir, 'restored');
   await mkdir(context.home, { recursive: true });

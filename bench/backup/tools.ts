@@ -13,6 +13,8 @@ export interface ToolContext {
   home: string;
   /** srekit's 32-byte key file. */
   keyFile: string;
+  /** Entry script of the srekit command, run with this Node.js. */
+  srekitBin: string;
 }
 
 /** The commands of one tool's steps. A missing step is one the tool does not have. */
@@ -31,22 +33,23 @@ export interface BenchTool {
 /** Passphrase of the restic and borg repositories, which only this bench reads. */
 const passphrase = 'srekit-bench-backup';
 
-const srekitBin = fileURLToPath(new URL('../../src/bin.js', import.meta.url));
+/** The srekit entry script of this checkout's build. */
+export const defaultSrekitBin = fileURLToPath(new URL('../../src/bin.js', import.meta.url));
 
-function srekit(args: string[]): Step {
-  return { stages: [{ command: process.execPath, args: [srekitBin, 'backup', ...args],
+function srekit(context: ToolContext, args: string[]): Step {
+  return { stages: [{ command: process.execPath, args: [context.srekitBin, 'backup', ...args],
     label: 'node (srekit)' }] };
 }
 
 const srekitTool: BenchTool = {
   name: 'srekit',
   programs: [],
-  init: (context) => srekit(['init', '--repo', context.repository]),
-  backup: (context) => srekit(['create', '--source', context.source,
+  init: (context) => srekit(context, ['init', '--repo', context.repository]),
+  backup: (context) => srekit(context, ['create', '--source', context.source,
     '--repo', context.repository, '--key-file', context.keyFile]),
-  restore: (context, target) => srekit(['restore', '--repo', context.repository,
+  restore: (context, target) => srekit(context, ['restore', '--repo', context.repository,
     '--to', target, '--key-file', context.keyFile]),
-  verify: (context) => srekit(['verify', '--full', '--repo', context.repository,
+  verify: (context) => srekit(context, ['verify', '--full', '--repo', context.repository,
     '--key-file', context.keyFile]),
   verifyCommand: 'srekit backup verify --full',
 };
