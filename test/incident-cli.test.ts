@@ -64,6 +64,7 @@ describe('srekit incident on a SQLite database', () => {
       [['action', 'INC-1', '--owner', 'ben', '--due', '2026-12-11', 'Add', 'an', 'index'],
         /^updated INC-1/],
       [['snooze', 'INC-1', '--for', '30m'], /^updated INC-1/],
+      [['milestone', 'INC-1', 'started', '2026-12-04T19:52:00Z'], /^updated INC-1/],
       [['resolve', 'INC-1', '--reason', 'fixed'], /^resolved INC-1: Slow checkout \(SEV1, resolved\)/],
       [['state', 'INC-1', 'closed'], /\(SEV1, closed\)/],
     ];
@@ -80,6 +81,7 @@ describe('srekit incident on a SQLite database', () => {
     assert.match(record.out, /ana \(cli\) {2}note: database CPU at 100%/);
     assert.match(record.out, /public update: Rolling back/);
     assert.match(record.out, /reminders snoozed until /);
+    assert.match(record.out, /started: +2026-12-04 19:52:00Z/);
     assert.match(record.out, /state monitoring -> resolved: fixed/);
   });
 

@@ -7,7 +7,10 @@ import {
   type WriteFlags,
 } from './cli-connection.js';
 import { printIncident, printIncidentList, printRecord } from './cli-output.js';
-import { incidentStates, parseReference, roles, severities, type IncidentState } from './model.js';
+import {
+  incidentStates, milestones, parseReference, roles, severities, type IncidentState,
+  type Milestone,
+} from './model.js';
 import { writePostmortem, type PostmortemFlags } from './cli-postmortem.js';
 import type { Actor, IncidentService } from './service-api.js';
 import { addServeCommand } from './serve-command.js';
@@ -213,6 +216,17 @@ function registerStateChanges(incident: Command, context: CommandContext): void 
 }
 
 function registerFollowUps(incident: Command, context: CommandContext): void {
+  addWriteOptions(incident.command('milestone'))
+    .description('record when a milestone happened')
+    .addArgument(referenceArgument())
+    .addArgument(new Argument('<milestone>', 'milestone').choices(milestones))
+    .argument('[time]', 'ISO 8601 time with a zone (default: now)')
+    .addHelpText('after', help(['srekit incident milestone INC-7 started 2026-12-04T19:52:00Z'],
+      'Milestones give the time to acknowledge and to resolve in the postmortem.'))
+    .action((number: number, milestone: Milestone, at: string | undefined, flags: WriteFlags) =>
+      change(context, 'updated', flags, (service, actor) => service.recordMilestone(
+        number, milestone, at ?? new Date().toISOString(), actor)));
+
   addWriteOptions(incident.command('action'))
     .description('add an action item')
     .addArgument(referenceArgument())
