@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { run } from '../src/cli.js';
@@ -155,6 +156,31 @@ describe('srekit incident serve bad input', () => {
     const code = await run(['incident', 'serve', '--token-file', file], io);
     assert.equal(code, 2);
     assert.match(io.err(), /token file .* is empty/);
+  });
+
+  test('serve with a non-HTTP Slack URL exits 2', async () => {
+    const io = captureIo({ SREKIT_INCIDENT_TOKEN: token });
+    const code = await run(['incident', 'serve', '--port', '0',
+      '--database-url', `sqlite:${join(dir, 'slack.sqlite')}`,
+      '--slack-webhook-url', 'ftp://hooks.example/T000'], io);
+    assert.equal(code, 2);
+    assert.match(io.err(), /INVALID_INPUT/);
+  });
+
+  test('serve on a busy port exits 1', async () => {
+    const busy = createServer();
+    await new Promise<void>((done) => busy.listen(0, '127.0.0.1', done));
+    const address = busy.address();
+    const port = typeof address === 'object' && address !== null ? address.port : 0;
+    try {
+      const io = captureIo({ SREKIT_INCIDENT_TOKEN: token });
+      const code = await run(['incident', 'serve', '--port', String(port),
+        '--database-url', `sqlite:${join(dir, 'busy.sqlite')}`], io);
+      assert.equal(code, 1);
+      assert.match(io.err(), new RegExp(`port ${port} is already in use \\[PORT_IN_USE\\]`));
+    } finally {
+      await new Promise((done) => busy.close(done));
+    }
   });
 
   test('serve rejects an invalid port', async () => {

@@ -78,6 +78,9 @@ export class IdempotencyStore {
       return this.begin(key, requestHash);
     }
     if (row.request_hash !== requestHash) return { kind: 'mismatch' };
+    // NOTE: a server that stops between running a command and storing its
+    // response leaves the claim in progress until the key expires, because
+    // running the command again might apply it twice.
     if (row.status_code === inProgress) return { kind: 'in-progress' };
     const body: unknown = row.response === '' ? undefined : JSON.parse(row.response);
     return { kind: 'replay', response: { statusCode: row.status_code, body } };

@@ -26,6 +26,14 @@ Examples:
   $ srekit incident serve --port 19094 --token-file /etc/srekit/incident-token \\
       --database-url postgres://incident:secret@127.0.0.1:5432/incident
 
+Routes: GET and POST /v1/incidents, GET /v1/incidents/INC-N, POST
+/v1/incidents/INC-N/{state,severity,roles,notes,updates,milestones,
+action-items,snooze,resolve,cancel}, POST /v1/webhooks/alertmanager (the
+receiver's webhook_configs url, with http_config.authorization set to the
+token), GET /healthz, /metrics, /status and /status.json. Every POST
+accepts an Idempotency-Key header: a repeat within 24 hours gets the first
+response again without running the command twice.
+
 The token comes from ${tokenVariable} or --token-file and is never a flag,
 so it does not show in the process list. Requests to /v1 need the header
 "Authorization: Bearer TOKEN". /healthz, /metrics, /status and /status.json

@@ -43,8 +43,8 @@ export interface RunningIncidentServer {
 }
 
 /**
- * Opens and migrates the incident database, starts the HTTP server and
- * the notifiers. Raises INVALID_INPUT for a bad database URL,
+ * Opens and migrates the incident database, starts the notifiers and the
+ * HTTP server. Raises INVALID_INPUT for a bad database URL or notifier option,
  * DATABASE_UNAVAILABLE when the database cannot be opened and PORT_IN_USE
  * when the port is taken.
  */
@@ -55,27 +55,37 @@ export async function startIncidentServer(
   const clock = options.clock ?? systemClock;
   const db = await openIncidentDatabase(options.databaseUrl ?? defaultIncidentDatabaseUrl, logger);
   const service = createIncidentService(db, { clock });
+
+  // The notifiers check their options as they start, so a bad option stops
+  // the start before the port opens.
+  // NOTE: the database file is already created by then, and stays.
+  let notifiers: RunningNotifiers;
+  try {
+    notifiers = startNotifiers({
+      store: service, clock, logger,
+      slackWebhookUrl: options.slackWebhookUrl,
+      statusDir: options.statusDir,
+      statusComponents: options.statusComponents,
+      pollIntervalMs: options.notifierPollIntervalMs ?? 1000,
+    });
+  } catch (error) {
+    await service.close();
+    throw error;
+  }
+
   const app = buildIncidentServer({
     service, db, token: options.token, logger, clock,
     statusPage: { components: options.statusComponents ?? [] },
   });
-
   let url: string;
   try {
     url = await listen(app, options.host ?? '127.0.0.1', options.port);
   } catch (error) {
     await app.close();
+    await notifiers.stop();
     await service.close();
     throw error;
   }
-
-  const notifiers = startNotifiers({
-    store: service, clock, logger,
-    slackWebhookUrl: options.slackWebhookUrl,
-    statusDir: options.statusDir,
-    statusComponents: options.statusComponents,
-    pollIntervalMs: options.notifierPollIntervalMs ?? 1000,
-  });
   logger.info({ url }, 'incident server started');
 
   let closing: Promise<void> | undefined;
