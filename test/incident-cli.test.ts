@@ -65,6 +65,7 @@ describe('srekit incident on a SQLite database', () => {
         /^updated INC-1/],
       [['snooze', 'INC-1', '--for', '30m'], /^updated INC-1/],
       [['milestone', 'INC-1', 'started', '2026-12-04T19:52:00Z'], /^updated INC-1/],
+      [['action-done', 'INC-1', '1'], /^updated INC-1/],
       [['resolve', 'INC-1', '--reason', 'fixed'], /^resolved INC-1: Slow checkout \(SEV1, resolved\)/],
       [['state', 'INC-1', 'closed'], /\(SEV1, closed\)/],
     ];
@@ -77,7 +78,7 @@ describe('srekit incident on a SQLite database', () => {
     const record = await cli(['show', 'INC-1']);
     assert.match(record.out, /^INC-1 {2}Slow checkout\n/);
     assert.match(record.out, /communications: +cleo/);
-    assert.match(record.out, /action 1: +Add an index \(ben, due 2026-12-11\)/);
+    assert.match(record.out, /action 1: +\[done\] Add an index \(ben, due 2026-12-11\)/);
     assert.match(record.out, /ana \(cli\) {2}note: database CPU at 100%/);
     assert.match(record.out, /public update: Rolling back/);
     assert.match(record.out, /reminders snoozed until /);
@@ -153,6 +154,8 @@ describe('srekit incident on a SQLite database', () => {
       /invalid action item due date "soon"/],
     ['snooze without length', ['snooze', 'INC-1'], { USER: 'ana' }, /missing snooze length/],
     ['same state', ['state', 'INC-1', 'triage'], { USER: 'ana' }, /it is already triage/],
+    ['unknown action item', ['action-done', 'INC-1', '3'], { USER: 'ana' },
+      /INC-1: it has no action item 3/],
     ['bad list state', ['list', '--state', 'done'], { USER: 'ana' }, /invalid state "done"/],
   ];
   for (const [name, args, env, pattern] of badInput) {
@@ -229,6 +232,13 @@ describe('srekit incident against a server', () => {
     writeFileSync(tokenFile, `${token}\n`);
     const result = await cli(['list', '--server', url, '--token-file', tokenFile], {});
     assert.equal(result.code, 0, result.err);
+  });
+
+  test('action-done needs the database', async () => {
+    const result = await cli(['action-done', 'INC-1', '1', '--server', serverUrl()],
+      { SREKIT_INCIDENT_TOKEN: token });
+    assert.equal(result.code, 2);
+    assert.match(result.err, /server cannot mark action items done.*\nhint: run the command with --database-url/);
   });
 
   test('missing or wrong token exits 2', async () => {

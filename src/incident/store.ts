@@ -9,7 +9,7 @@ import {
 import {
   checkActor, checkAudience, checkDateOrTime, checkMilestone, checkNumber, checkRole,
   checkServices, checkSeverity, checkState, checkText, checkTime, incidentNotFound,
-  invalidChange, maxNameLength, maxTitleLength,
+  invalidChange, invalidInput, maxNameLength, maxTitleLength,
 } from './input-checks.js';
 import { nextUpdateAfter } from './projection.js';
 import { checkAlertMessage } from './alert-facts.js';
@@ -27,8 +27,14 @@ export interface IncidentServiceOptions {
   clock?: Clock;
 }
 
-/** The database-backed incident service, which also serves the notifiers. */
-export type IncidentStore = IncidentService & NotifierStore;
+/**
+ * The database-backed incident service, which also serves the notifiers.
+ * It can also mark action items done, which the HTTP API does not offer.
+ */
+export interface IncidentStore extends IncidentService, NotifierStore {
+  /** Marks action item `item` done; INCIDENT_INVALID_CHANGE when it is unknown or done. */
+  completeActionItem(number: number, item: number, actor: Actor): Promise<Incident>;
+}
 
 /**
  * Creates the incident service on an open, migrated database (see
@@ -175,6 +181,21 @@ export function createIncidentService(
       return change(number, actor, (incident) => {
         const item = Math.max(0, ...incident.actionItems.map((existing) => existing.item)) + 1;
         return [{ type: 'action_item_added', item, title, owner, due }];
+      });
+    },
+
+    async completeActionItem(number, item, actor) {
+      if (!Number.isSafeInteger(item) || item < 1) {
+        throw invalidInput('action item number', item, 'it must be a positive integer');
+      }
+      return change(number, actor, (incident) => {
+        const existing = incident.actionItems.find((candidate) => candidate.item === item);
+        if (existing === undefined) {
+          throw invalidChange(incident.number, `it has no action item ${item}`,
+            `run \`srekit incident show ${incident.reference}\` to see its action items`);
+        }
+        if (existing.done) throw invalidChange(incident.number, `action item ${item} is already done`);
+        return [{ type: 'action_item_done', item }];
       });
     },
 

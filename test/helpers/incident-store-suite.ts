@@ -251,6 +251,20 @@ export function defineStoreSuite(open: () => Promise<OpenedStore>): void {
     assert.equal(await snapshot(store), before);
   });
 
+  test('action item done once', async () => {
+    await store.declare({ title: 'Orders API down', severity: 'SEV2' }, cliActor);
+    await store.addActionItem(1, { title: 'Fix', owner: 'ben', due: '2026-12-11' }, cliActor);
+    const done = await store.completeActionItem(1, 1, cliActor);
+    const before = await snapshot(store);
+
+    assert.equal(done.actionItems[0]?.done, true);
+    await assert.rejects(store.completeActionItem(1, 1, cliActor),
+      assertSrekitError('INCIDENT_INVALID_CHANGE', /action item 1 is already done/));
+    await assert.rejects(store.completeActionItem(1, 2, cliActor),
+      assertSrekitError('INCIDENT_INVALID_CHANGE', /no action item 2/));
+    assert.equal(await snapshot(store), before);
+  });
+
   test('notifier cursors and reminders persist', async () => {
     await store.declare({ title: 'Orders API down', severity: 'SEV1' }, cliActor);
     await store.addNote(1, 'first', cliActor);
