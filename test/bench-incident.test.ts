@@ -48,6 +48,7 @@ test('bench run leaves no duplicates', async () => {
   assert.ok(only.maxMs >= only.p99Ms, `max ${only.maxMs} ms`);
   assert.ok(only.serverCpuMsPerDelivery > 0);
   assert.ok(only.loadCpuMsPerDelivery > 0);
+  assert.ok(only.loadAverage >= 0);
   assert.equal(only.failedDeliveries, 0, only.failures.join(', '));
   assert.ok(only.check.pageGroups > 0);
   assert.equal(only.check.incidents, only.check.pageGroups);
@@ -108,7 +109,7 @@ test('workload orders messages of a group', () => {
 
 test('targets judge the medians', () => {
   const result: IncidentBenchResult = {
-    database: 'sqlite', messages: 10, deliveries: 30, concurrency: 4, waves: 2,
+    database: 'sqlite', cpus: 2, messages: 10, deliveries: 30, concurrency: 4, waves: 2,
     runs: [],
     medians: {
       deliveriesPerSecond: 499, p50Ms: 3, p99Ms: 20, maxMs: 40, serverCpuMsPerDelivery: 1,

@@ -1,5 +1,5 @@
 import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SrekitError } from '../../src/common/errors.js';
 import { describeDatabase } from '../../src/common/database-url.js';
@@ -25,6 +25,12 @@ export interface IncidentBenchRun {
   loadCpuMsPerDelivery: number;
   /** Deliveries that got a status other than 200, or no response. */
   failedDeliveries: number;
+  /**
+   * The machine's 1-minute load average when the run ended. Far above the
+   * number of CPUs, other processes took CPU time from the server and the
+   * latencies measure the machine more than the server.
+   */
+  loadAverage: number;
   /** Statuses and the first connection error of the failed deliveries. */
   failures: string[];
   check: DatabaseCheck;
@@ -33,6 +39,8 @@ export interface IncidentBenchRun {
 /** The result of every run, with the workload's shape. */
 export interface IncidentBenchResult {
   database: 'sqlite' | 'postgres';
+  /** CPUs that this process may use, for comparison with the load average. */
+  cpus: number;
   messages: number;
   deliveries: number;
   concurrency: number;
@@ -72,6 +80,7 @@ export async function runIncidentBench(
   const of = (pick: (run: IncidentBenchRun) => number) => median(runs.map(pick));
   return {
     database: options.databaseUrl === undefined ? 'sqlite' : 'postgres',
+    cpus: availableParallelism(),
     messages: workload.messages,
     deliveries: workload.deliveries,
     concurrency: options.concurrency,
@@ -103,6 +112,7 @@ async function runOnce(
     let load;
     let cpuMs;
     let loadCpu;
+    let loadAverage = Number.NaN;
     try {
       log(`run ${run}: server ${server.url}, log ${server.logFile}`);
       const cpuBefore = server.cpuMs();
@@ -113,6 +123,7 @@ async function runOnce(
       });
       cpuMs = server.cpuMs() - cpuBefore;
       loadCpu = process.cpuUsage(loadCpuBefore);
+      loadAverage = loadavg()[0] ?? Number.NaN;
     } finally {
       await server.stop();
     }
@@ -134,6 +145,7 @@ async function runOnce(
       loadCpuMsPerDelivery: (loadCpu.user + loadCpu.system) / 1000 / Math.max(1, responses),
       failedDeliveries: workload.deliveries - responses
         + Object.values(load.failedByStatus).reduce((sum, count) => sum + count, 0),
+      loadAverage,
       failures,
       check: await checkDatabase(databaseUrl, workload),
     };

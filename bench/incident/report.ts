@@ -82,6 +82,7 @@ function runRow(run: IncidentBenchRun): string[] {
     `${run.check.incidents} / ${run.check.pageGroups}`,
     String(run.check.duplicateAlertEvents),
     String(run.failedDeliveries),
+    run.loadAverage.toFixed(1),
   ];
 }
 
@@ -94,16 +95,18 @@ export function formatIncidentBench(
   result: IncidentBenchResult, targets: readonly TargetCheck[],
 ): string {
   const runRows = result.runs.map(runRow);
-  if (result.runs.length > 1) runRows.push(['median', ...speedCells(result.medians), '', '', '']);
+  if (result.runs.length > 1) {
+    runRows.push(['median', ...speedCells(result.medians), '', '', '', '']);
+  }
   const failures = result.runs.flatMap((run) => run.failures.map((text) => `run ${run.run}: ${text}`));
   return [
     `Incident webhook bench on ${result.database === 'sqlite' ? 'SQLite' : 'PostgreSQL'}: `
       + `${result.messages} messages, each delivered 3 times (${result.deliveries} deliveries `
-      + `in ${result.waves} waves), ${result.concurrency} requests in flight.`,
+      + `in ${result.waves} waves), ${result.concurrency} requests in flight, ${result.cpus} CPUs.`,
     '',
     table(['run', 'deliveries/s', 'p50 ms', 'p99 ms', 'max ms', 'server CPU ms/delivery',
       'bench CPU ms/delivery', 'incidents / page groups', 'duplicate alert events',
-      'failed deliveries'], runRows),
+      'failed deliveries', 'load average'], runRows),
     '',
     table(['target', 'value', 'required', 'verdict'], targets.map((target) => [
       target.name, formatValue(target.value), target.target, target.verdict,
