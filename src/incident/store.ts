@@ -54,12 +54,12 @@ export function createIncidentService(
 
   /**
    * Loads incident `number` under its lock, checks that it may still change,
-   * and appends the events that `decide` returns for it.
+   * and appends the events that `decide` returns for it, all at one time `at`.
    */
   const change = (
     number: number,
     actor: Actor,
-    decide: (incident: Incident) => IncidentEventBody[],
+    decide: (incident: Incident, at: string) => IncidentEventBody[],
     requestedState?: IncidentState,
   ): Promise<Incident> => {
     const checkedNumber = checkNumber(number);
@@ -69,8 +69,9 @@ export function createIncidentService(
       const incident = await loadIncident(transaction.db, checkedNumber);
       if (incident === undefined) throw incidentNotFound(checkedNumber);
       ensureChangeable(incident, requestedState);
-      const bodies = decide(incident);
-      return appendEvents(transaction.db, checkedNumber, incident, bodies, now(), checkedActor);
+      const at = now();
+      const bodies = decide(incident, at);
+      return appendEvents(transaction.db, checkedNumber, incident, bodies, at, checkedActor);
     });
   };
 
@@ -154,13 +155,13 @@ export function createIncidentService(
       const audience = checkAudience(input.audience);
       const text = checkText('status update', input.text);
       const state = input.state === undefined ? undefined : checkState(input.state);
-      return change(number, actor, (incident) => {
+      return change(number, actor, (incident, at) => {
         const bodies: IncidentEventBody[] = [];
         if (state !== undefined && state !== incident.state) {
           ensureTransition(incident, state);
           bodies.push({ type: 'state_changed', from: incident.state, to: state, reason: null });
         }
-        const nextUpdateDue = nextUpdateAfter(now(), incident.severity, state ?? incident.state);
+        const nextUpdateDue = nextUpdateAfter(at, incident.severity, state ?? incident.state);
         bodies.push({ type: 'status_update', audience, text, nextUpdateDue });
         return bodies;
       }, state);
@@ -201,8 +202,8 @@ export function createIncidentService(
 
     async snoozeReminders(number, until, actor) {
       const checkedUntil = checkTime('snooze end', until);
-      return change(number, actor, (incident) => {
-        if (checkedUntil <= now()) {
+      return change(number, actor, (incident, at) => {
+        if (checkedUntil <= at) {
           throw invalidChange(incident.number, `the snooze end ${checkedUntil} is not in the future`);
         }
         return [{ type: 'reminders_snoozed', until: checkedUntil }];
