@@ -265,6 +265,40 @@ describe('alertmanager webhook invalid payloads', () => {
   });
 });
 
+describe('alertmanager webhook on a failed database', () => {
+  let server: TestIncidentServer;
+
+  before(async () => {
+    server = await startTestIncidentServer();
+    // Closing the database under the running server makes every write fail
+    // the way a lost database would.
+    await server.db.destroy();
+  });
+
+  after(async () => {
+    await server.stop();
+  });
+
+  test('database failure gets 500 so Alertmanager retries', async () => {
+    const { pageDown } = alertsOf('failed');
+    const response = await deliver(server, message('{}:{group="failed"}', [pageDown]));
+    assert.equal(response.status, 500);
+    assert.equal(field(response, 'code'), 'INCIDENT_SERVER_UNAVAILABLE');
+    assert.equal(field(response, 'error'), 'internal server error');
+    const failures = server.logs().filter((record) => record.msg === 'request handler failed');
+    assert.equal(failures.length, 1);
+  });
+
+  test('metrics still serve while the database fails', async () => {
+    const response = await callApi(`${server.url}/metrics`, { token: null });
+    assert.equal(response.status, 200);
+    const text = String(response.body);
+    assert.match(text, /^incident_webhook_messages_total\{outcome="failed"\} 1$/m);
+    assert.doesNotMatch(text, /^incident_incidents\{/m);
+    assert.ok(server.logs().some((record) => record.msg === 'could not count incidents'));
+  });
+});
+
 describe('alertmanager delivering to the incident server', () => {
   const binary = '/usr/bin/prometheus-alertmanager';
   let server: TestIncidentServer;

@@ -16,6 +16,8 @@ type HttpLabel = 'method' | 'route' | 'status_code';
 export interface IncidentMetricsOptions {
   /** Counts incidents by state when Prometheus scrapes; states left out count 0. */
   countIncidentsByState(): Promise<Partial<Record<IncidentState, number>>>;
+  /** Receives the error of a failed count; the scrape then shows no incident gauge. */
+  onCountError(error: unknown): void;
   /** Whether to add Node.js process metrics; true by default. */
   processMetrics?: boolean;
 }
@@ -60,7 +62,7 @@ export class IncidentMetrics {
       labelNames: ['status', 'outcome'],
       registers,
     });
-    createIncidentGauge(registers, options.countIncidentsByState);
+    createIncidentGauge(registers, options);
     if (options.processMetrics !== false) collectDefaultMetrics({ register: this.registry });
   }
 
@@ -90,18 +92,22 @@ export function webhookOutcomeOf(intake: AlertIntakeOutcome): WebhookOutcome {
   return intake.eventsAppended > 0 ? 'changed' : 'unchanged';
 }
 
-function createIncidentGauge(
-  registers: Registry[],
-  count: IncidentMetricsOptions['countIncidentsByState'],
-): void {
+// A failed count leaves the gauge empty rather than failing the scrape, so
+// the request metrics still reach Prometheus while the database is down.
+function createIncidentGauge(registers: Registry[], options: IncidentMetricsOptions): void {
   new Gauge({
     name: 'incident_incidents',
     help: 'Incidents in the database, by state, counted at scrape time.',
     labelNames: ['state'],
     registers,
     async collect() {
-      const counts = await count();
-      for (const state of incidentStates) this.set({ state }, counts[state] ?? 0);
+      try {
+        const counts = await options.countIncidentsByState();
+        for (const state of incidentStates) this.set({ state }, counts[state] ?? 0);
+      } catch (error) {
+        this.reset();
+        options.onCountError(error);
+      }
     },
   });
 }

@@ -59,6 +59,7 @@ export function buildIncidentServer(options: IncidentServerOptions): FastifyInst
   });
   const metrics = new IncidentMetrics({
     countIncidentsByState: () => countIncidentsByState(options.db),
+    onCountError: (error) => options.logger.error({ err: error }, 'could not count incidents'),
     processMetrics: options.processMetrics,
   });
   const idempotency = new IdempotencyStore(options.db, clock);
