@@ -294,6 +294,7 @@ describe('incident server idempotency', () => {
     assert.equal(second.status, 201);
     assert.equal(second.headers.get('idempotent-replayed'), 'true');
     assert.deepEqual(second.body, first.body);
+    assert.equal(second.headers.get('location'), first.headers.get('location'));
     assert.deepEqual(await server.countRows(), rowsAfterFirst);
   });
 

@@ -15,13 +15,19 @@ const keyPattern = /^[\x21-\x7e]+$/;
  * the command. The same key with a different request gets 422. A client
  * error is stored like a success, because running the command again would
  * fail the same way. A server failure releases the key, so a retry runs.
+ * Only status and body are stored, so `headersOf` derives any other
+ * response headers from them, for the first response and for replays.
  */
 export async function respondIdempotently(
   store: IdempotencyStore,
   request: FastifyRequest,
   reply: FastifyReply,
   run: () => Promise<StoredResponse>,
+  headersOf: (response: StoredResponse) => Record<string, string> = () => ({}),
 ): Promise<void> {
+  const sendResponse = (target: FastifyReply, response: StoredResponse) => target
+    .headers(headersOf(response)).code(response.statusCode).send(response.body);
+
   const key = request.headers['idempotency-key'];
   if (key === undefined) {
     await sendResponse(reply, await runCatchingClientErrors(run));
@@ -79,10 +85,6 @@ async function storeResponse(
   } catch (error) {
     log.error({ err: error, idempotencyKey: key }, 'could not store the idempotent response');
   }
-}
-
-function sendResponse(reply: FastifyReply, response: StoredResponse): FastifyReply {
-  return reply.code(response.statusCode).send(response.body);
 }
 
 function invalidKeyResponse(): StoredResponse {

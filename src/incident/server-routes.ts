@@ -92,9 +92,8 @@ export function registerIncidentRoutes(
     await respondIdempotently(idempotency, request, reply, async () => {
       const input = parseWith(declareBody, request.body, 'invalid incident declaration');
       const incident = await service.declare(input, actorOf(request));
-      void reply.header('location', `/v1/incidents/${incident.reference}`);
       return { statusCode: 201, body: incident };
-    });
+    }, locationOf);
   });
 
   for (const [name, command] of Object.entries(incidentCommands(service))) {
@@ -106,6 +105,13 @@ export function registerIncidentRoutes(
       });
     });
   }
+}
+
+/** Returns the Location header of a declared incident's response. */
+function locationOf(response: StoredResponse): Record<string, string> {
+  const body = response.body as Partial<Incident> | undefined;
+  if (response.statusCode !== 201 || typeof body?.reference !== 'string') return {};
+  return { location: `/v1/incidents/${body.reference}` };
 }
 
 /** Parses `INC-7` or `7` from the URL, raising INVALID_INPUT for anything else. */
