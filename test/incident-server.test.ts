@@ -1,8 +1,10 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { alert, message } from './helpers/incident.js';
 import {
   callApi, field, startTestIncidentServer, testToken, type TestIncidentServer,
 } from './helpers/incident-server.js';
+import { startPostgres, type PostgresCluster } from './helpers/postgres.js';
 
 const declaration = { title: 'Orders API returns 502', severity: 'SEV2', services: ['orders'] };
 
@@ -384,5 +386,69 @@ describe('incident server metrics', () => {
     assert.match(text, /^incident_incidents\{state="triage"\} 1$/m);
     assert.match(text, /^incident_incidents\{state="resolved"\} 1$/m);
     assert.match(text, /^incident_incidents\{state="closed"\} 0$/m);
+  });
+});
+
+describe('incident server on PostgreSQL', () => {
+  let cluster: PostgresCluster;
+  let server: TestIncidentServer;
+
+  before(async () => {
+    cluster = await startPostgres();
+    server = await startTestIncidentServer({
+      databaseUrl: await cluster.createDatabase('incident_server'),
+    });
+  });
+
+  after(async () => {
+    await server?.stop();
+    await cluster?.stop();
+  });
+
+  test('idempotent declare replays and rejects mismatch', async () => {
+    const headers = { 'idempotency-key': 'pg-declare' };
+    const responses = await Promise.all([1, 2, 3].map(() => callApi(`${server.url}/v1/incidents`, {
+      method: 'POST', body: declaration, headers,
+    })));
+    const statuses = responses.map((response) => response.status);
+    assert.ok(statuses.includes(201), `statuses: ${statuses.join(', ')}`);
+    assert.ok(statuses.every((status) => status === 201 || status === 409));
+    const rows = await server.countRows();
+    assert.equal(rows.events, 1);
+    assert.equal(rows.keys, 1);
+
+    const replay = await callApi(`${server.url}/v1/incidents`, {
+      method: 'POST', body: declaration, headers,
+    });
+    assert.equal(replay.headers.get('idempotent-replayed'), 'true');
+    const mismatch = await callApi(`${server.url}/v1/incidents`, {
+      method: 'POST', body: { ...declaration, title: 'Other' }, headers,
+    });
+    assert.equal(mismatch.status, 422);
+    assert.deepEqual(await server.countRows(), rows);
+  });
+
+  test('concurrent duplicate webhooks open one incident', async () => {
+    const firing = [
+      alert('pg-down', { alertname: 'OrdersDown', severity: 'page' }),
+      alert('pg-errors', { alertname: 'OrdersErrors', severity: 'page' }),
+    ];
+    const first = message('{}:{group="pg"}', firing, { receiver: 'incident' });
+    const second = message('{}:{group="pg"}', [...firing].reverse(), { receiver: 'incident-ha' });
+    const responses = await Promise.all([first, second, first, second].map((body) =>
+      callApi(`${server.url}/v1/webhooks/alertmanager`, { method: 'POST', body })));
+    for (const response of responses) assert.equal(response.status, 200);
+    const opened = responses.filter((response) => field(response, 'opened') === true);
+    assert.equal(opened.length, 1);
+
+    const list = await callApi(`${server.url}/v1/incidents?state=triage`);
+    const fromAlerts = (field(list, 'incidents') as { alertGroupKey: string | null }[])
+      .filter((incident) => incident.alertGroupKey === '{}:{group="pg"}');
+    assert.equal(fromAlerts.length, 1);
+  });
+
+  test('metrics count incidents on PostgreSQL', async () => {
+    const response = await callApi(`${server.url}/metrics`, { token: null });
+    assert.match(String(response.body), /^incident_incidents\{state="triage"\} 2$/m);
   });
 });

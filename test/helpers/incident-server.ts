@@ -28,9 +28,12 @@ export interface TestIncidentServer {
   stop(): Promise<void>;
 }
 
-/** Starts an incident server on 127.0.0.1 with a free port and a fake clock. */
+/**
+ * Starts an incident server on 127.0.0.1 with a free port and a fake clock,
+ * on a new SQLite file unless `databaseUrl` names another database.
+ */
 export async function startTestIncidentServer(
-  options: Partial<IncidentServerOptions> = {},
+  options: Partial<IncidentServerOptions> & { databaseUrl?: string } = {},
 ): Promise<TestIncidentServer> {
   const directory = mkdtempSync(join(tmpdir(), 'srekit-incident-server-'));
   const lines: string[] = [];
@@ -42,10 +45,12 @@ export async function startTestIncidentServer(
   });
   const logger = pino({ level: 'debug' }, sink);
   const clock = fakeClock();
-  const db = await openIncidentDatabase(`sqlite:${join(directory, 'incidents.sqlite')}`, logger);
+  const { databaseUrl, ...serverOptions } = options;
+  const url = databaseUrl ?? `sqlite:${join(directory, 'incidents.sqlite')}`;
+  const db = await openIncidentDatabase(url, logger);
   const store = createIncidentService(db, { clock });
   const app = buildIncidentServer({
-    service: store, db, token: testToken, logger, clock, processMetrics: false, ...options,
+    service: store, db, token: testToken, logger, clock, processMetrics: false, ...serverOptions,
   });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();
