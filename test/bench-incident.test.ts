@@ -20,7 +20,7 @@ const repositoryRoot = fileURLToPath(new URL('../../', import.meta.url));
 const benchEntry = join(repositoryRoot, 'dist', 'bench', 'incident', 'run.js');
 
 const smallRun = {
-  messages: 200, concurrency: 8, runs: 1, seed: 1,
+  messages: 200, warmupMessages: 30, concurrency: 8, runs: 1, seed: 1,
   databaseUrl: undefined, cpuProfileDir: undefined,
 };
 
@@ -109,7 +109,7 @@ test('workload orders messages of a group', () => {
 
 test('targets judge the medians', () => {
   const result: IncidentBenchResult = {
-    database: 'sqlite', cpus: 2, messages: 10, deliveries: 30, concurrency: 4, waves: 2,
+    database: 'sqlite', cpus: 2, messages: 10, warmupMessages: 0, deliveries: 30, concurrency: 4, waves: 2,
     runs: [],
     medians: {
       deliveriesPerSecond: 499, p50Ms: 3, p99Ms: 20, maxMs: 40, serverCpuMsPerDelivery: 1,
@@ -135,6 +135,7 @@ const badUsage: { args: string[]; message: RegExp }[] = [
   { args: ['--messages', '0'], message: /invalid --messages "0": expected a whole number/ },
   { args: ['--concurrency', 'abc'], message: /invalid --concurrency "abc"/ },
   { args: ['--runs', '2.5'], message: /invalid --runs "2.5"/ },
+  { args: ['--warmup=-1'], message: /invalid --warmup "-1": expected a whole number from 0/ },
   { args: ['--database-url', 'sqlite:/tmp/x.sqlite'], message: /expected a postgres:\/\/ URL/ },
   {
     args: ['--runs', '3', '--database-url', 'postgres://bench@127.0.0.1:1/bench'],

@@ -6,6 +6,8 @@ import { describeDatabase, parseDatabaseUrl } from '../../src/common/database-ur
 export interface IncidentBenchOptions {
   /** Distinct webhook messages; each is delivered three times. */
   messages: number;
+  /** Messages sent to each new server before the measurement; 0 for none. */
+  warmupMessages: number;
   concurrency: number;
   runs: number;
   seed: number;
@@ -27,6 +29,8 @@ second, latency percentiles and the duplicates found in the database.
 
 Options:
   --messages <n>        distinct messages per run (default 5000)
+  --warmup <n>          messages sent before each run's measurement to warm
+                        up the server, 0 for none (default 500)
   --concurrency <n>     requests in flight at once (default 16)
   --runs <n>            runs, each on a new SQLite file; medians are reported
                         (default 3)
@@ -45,12 +49,12 @@ function usageError(message: string): SrekitError {
 }
 
 function parseWholeNumber(
-  flag: string, text: string | undefined, fallback: number, max: number,
+  flag: string, text: string | undefined, fallback: number, max: number, min = 1,
 ): number {
   if (text === undefined) return fallback;
   const value = Number(text);
-  if (!/^\d+$/.test(text.trim()) || value < 1 || value > max) {
-    throw usageError(`invalid ${flag} "${text}": expected a whole number from 1 to ${max}`);
+  if (!/^\d+$/.test(text.trim()) || value < min || value > max) {
+    throw usageError(`invalid ${flag} "${text}": expected a whole number from ${min} to ${max}`);
   }
   return value;
 }
@@ -77,7 +81,7 @@ export function parseIncidentBenchArgs(args: string[]): IncidentBenchOptions {
     ({ values } = parseArgs({
       args,
       options: {
-        messages: { type: 'string' }, concurrency: { type: 'string' }, runs: { type: 'string' },
+        messages: { type: 'string' }, warmup: { type: 'string' }, concurrency: { type: 'string' }, runs: { type: 'string' },
         seed: { type: 'string' }, 'database-url': { type: 'string' },
         'cpu-prof': { type: 'string' }, json: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
@@ -94,6 +98,7 @@ export function parseIncidentBenchArgs(args: string[]): IncidentBenchOptions {
   }
   return {
     messages: parseWholeNumber('--messages', values.messages, 5000, 1_000_000),
+    warmupMessages: parseWholeNumber('--warmup', values.warmup, 500, 1_000_000, 0),
     concurrency: parseWholeNumber('--concurrency', values.concurrency, 16, 1024),
     runs,
     seed: parseWholeNumber('--seed', values.seed, 1, 2 ** 31),

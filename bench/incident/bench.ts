@@ -6,9 +6,11 @@ import { describeDatabase } from '../../src/common/database-url.js';
 import { median, quantile } from '../slo/stats.js';
 import type { IncidentBenchOptions } from './args.js';
 import { checkDatabase, countExistingRows, type DatabaseCheck } from './check.js';
-import { sendWaves } from './load.js';
-import { startBenchServer } from './server.js';
-import { generateWorkload, type Workload } from './workload.js';
+import { sendWaves, type LoadResult } from './load.js';
+import { startBenchServer, type BenchServer } from './server.js';
+import {
+  combineExpected, generateWorkload, warmupFirstGroup, type Workload,
+} from './workload.js';
 
 /** The measurements and checks of one run. */
 export interface IncidentBenchRun {
@@ -42,6 +44,8 @@ export interface IncidentBenchResult {
   /** CPUs that this process may use, for comparison with the load average. */
   cpus: number;
   messages: number;
+  /** Messages sent before the measurement, to let the JIT compile the intake path. */
+  warmupMessages: number;
   deliveries: number;
   concurrency: number;
   waves: number;
@@ -58,10 +62,11 @@ export interface RunIncidentBenchOptions
 }
 
 /**
- * Runs the bench: per run a new server and database, the workload's waves
- * at the given concurrency, then the database check after the server has
- * stopped. Raises INVALID_INPUT when a PostgreSQL database already contains
- * incident events, and INTERRUPTED when `signal` aborts.
+ * Runs the bench: per run a new server and database, the warm-up messages,
+ * then the measured workload's waves at the given concurrency, then the
+ * database check after the server has stopped. Raises INVALID_INPUT when a
+ * PostgreSQL database already contains incident events, and INTERRUPTED
+ * when `signal` aborts.
  */
 export async function runIncidentBench(
   options: RunIncidentBenchOptions,
@@ -69,12 +74,15 @@ export async function runIncidentBench(
   const log = options.log ?? (() => undefined);
   if (options.databaseUrl !== undefined) await ensureEmpty(options.databaseUrl);
   const workload = generateWorkload(options.messages, options.seed);
+  const warmup = options.warmupMessages === 0
+    ? undefined : generateWorkload(options.warmupMessages, options.seed, warmupFirstGroup);
   log(`${workload.messages} messages of ${workload.pageGroups.size} page groups and others, `
-    + `${workload.deliveries} deliveries in ${workload.waves.length} waves`);
+    + `${workload.deliveries} deliveries in ${workload.waves.length} waves, after `
+    + `${warmup?.deliveries ?? 0} deliveries to warm up`);
 
   const runs: IncidentBenchRun[] = [];
   for (let run = 1; run <= options.runs; run += 1) {
-    runs.push(await runOnce(run, workload, options, log));
+    runs.push(await runOnce(run, { measured: workload, warmup }, options, log));
     throwIfAborted(options.signal);
   }
   const of = (pick: (run: IncidentBenchRun) => number) => median(runs.map(pick));
@@ -82,6 +90,7 @@ export async function runIncidentBench(
     database: options.databaseUrl === undefined ? 'sqlite' : 'postgres',
     cpus: availableParallelism(),
     messages: workload.messages,
+    warmupMessages: warmup?.messages ?? 0,
     deliveries: workload.deliveries,
     concurrency: options.concurrency,
     waves: workload.waves.length,
@@ -97,9 +106,24 @@ export async function runIncidentBench(
   };
 }
 
+/** The workload to measure and the one that warms the server up first, if any. */
+interface Workloads {
+  measured: Workload;
+  warmup: Workload | undefined;
+}
+
+/** The measurements of one server process, before the database check. */
+interface Measurement {
+  warmup: LoadResult | undefined;
+  load: LoadResult;
+  serverCpuMs: number;
+  loadCpu: NodeJS.CpuUsage;
+  loadAverage: number;
+}
+
 async function runOnce(
   run: number,
-  workload: Workload,
+  workloads: Workloads,
   options: RunIncidentBenchOptions,
   log: (line: string) => void,
 ): Promise<IncidentBenchRun> {
@@ -109,52 +133,89 @@ async function runOnce(
     const server = await startBenchServer({
       databaseUrl, workdir, cpuProfileDir: options.cpuProfileDir,
     });
-    let load;
-    let cpuMs;
-    let loadCpu;
-    let loadAverage = Number.NaN;
+    let measurement: Measurement;
     try {
       log(`run ${run}: server ${server.url}, log ${server.logFile}`);
-      const cpuBefore = server.cpuMs();
-      const loadCpuBefore = process.cpuUsage();
-      load = await sendWaves(workload.waves, {
-        url: server.url, token: server.token, concurrency: options.concurrency,
-        signal: options.signal,
-      });
-      cpuMs = server.cpuMs() - cpuBefore;
-      loadCpu = process.cpuUsage(loadCpuBefore);
-      loadAverage = loadavg()[0] ?? Number.NaN;
+      measurement = await measure(server, workloads, options);
     } finally {
       await server.stop();
     }
     throwIfAborted(options.signal);
 
-    const failures = Object.entries(load.failedByStatus)
-      .map(([status, count]) => `${count} × HTTP ${status}`);
-    if (load.errors > 0) failures.push(`${load.errors} × ${load.firstError ?? 'no response'}`);
-    const responses = load.latenciesMs.length;
-    const result: IncidentBenchRun = {
-      run,
-      deliveries: workload.deliveries,
-      seconds: load.seconds,
-      deliveriesPerSecond: responses / load.seconds,
-      p50Ms: quantile(load.latenciesMs, 0.5),
-      p99Ms: quantile(load.latenciesMs, 0.99),
-      maxMs: Math.max(...load.latenciesMs),
-      serverCpuMsPerDelivery: cpuMs / Math.max(1, responses),
-      loadCpuMsPerDelivery: (loadCpu.user + loadCpu.system) / 1000 / Math.max(1, responses),
-      failedDeliveries: workload.deliveries - responses
-        + Object.values(load.failedByStatus).reduce((sum, count) => sum + count, 0),
-      loadAverage,
-      failures,
-      check: await checkDatabase(databaseUrl, workload),
-    };
+    const expected = combineExpected([workloads.measured, workloads.warmup]);
+    const result = summarize(run, workloads, measurement,
+      await checkDatabase(databaseUrl, expected));
     log(`run ${run}: ${result.deliveriesPerSecond.toFixed(0)} deliveries/s, `
       + `p99 ${result.p99Ms.toFixed(1)} ms, ${result.check.incidents} incidents`);
     return result;
   } finally {
     await rm(workdir, { recursive: true, force: true });
   }
+}
+
+/** Sends the warm-up deliveries, then the measured ones with the CPU time they take. */
+async function measure(
+  server: BenchServer, workloads: Workloads, options: RunIncidentBenchOptions,
+): Promise<Measurement> {
+  const loadOptions = {
+    url: server.url, token: server.token, concurrency: options.concurrency,
+    signal: options.signal,
+  };
+  const warmup = workloads.warmup === undefined
+    ? undefined : await sendWaves(workloads.warmup.waves, loadOptions);
+  const serverCpuBefore = server.cpuMs();
+  const loadCpuBefore = process.cpuUsage();
+  const load = await sendWaves(workloads.measured.waves, loadOptions);
+  return {
+    warmup,
+    load,
+    serverCpuMs: server.cpuMs() - serverCpuBefore,
+    loadCpu: process.cpuUsage(loadCpuBefore),
+    loadAverage: loadavg()[0] ?? Number.NaN,
+  };
+}
+
+function summarize(
+  run: number, workloads: Workloads, measurement: Measurement, check: DatabaseCheck,
+): IncidentBenchRun {
+  const { load, warmup } = measurement;
+  const responses = load.latenciesMs.length;
+  const perResponse = (value: number) => value / Math.max(1, responses);
+  const failures = describeFailures(load, '');
+  let failedDeliveries = countFailures(load, workloads.measured.deliveries);
+  if (warmup !== undefined && workloads.warmup !== undefined) {
+    failures.push(...describeFailures(warmup, 'warm-up: '));
+    failedDeliveries += countFailures(warmup, workloads.warmup.deliveries);
+  }
+  return {
+    run,
+    deliveries: workloads.measured.deliveries,
+    seconds: load.seconds,
+    deliveriesPerSecond: responses / load.seconds,
+    p50Ms: quantile(load.latenciesMs, 0.5),
+    p99Ms: quantile(load.latenciesMs, 0.99),
+    maxMs: Math.max(...load.latenciesMs),
+    serverCpuMsPerDelivery: perResponse(measurement.serverCpuMs),
+    loadCpuMsPerDelivery: perResponse(
+      (measurement.loadCpu.user + measurement.loadCpu.system) / 1000),
+    failedDeliveries,
+    loadAverage: measurement.loadAverage,
+    failures,
+    check,
+  };
+}
+
+/** Counts the deliveries that got no response or a status other than 200. */
+function countFailures(load: LoadResult, deliveries: number): number {
+  const rejected = Object.values(load.failedByStatus).reduce((sum, count) => sum + count, 0);
+  return deliveries - load.latenciesMs.length + rejected;
+}
+
+function describeFailures(load: LoadResult, prefix: string): string[] {
+  const lines = Object.entries(load.failedByStatus)
+    .map(([status, count]) => `${prefix}${count} × HTTP ${status}`);
+  if (load.errors > 0) lines.push(`${prefix}${load.errors} × ${load.firstError ?? 'no response'}`);
+  return lines;
 }
 
 async function ensureEmpty(databaseUrl: string): Promise<void> {

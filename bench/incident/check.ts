@@ -4,12 +4,12 @@ import { createLogger } from '../../src/common/logger.js';
 import { createIncidentService, openIncidentDatabase } from '../../src/incident/index.js';
 import type { AlertFacts } from '../../src/incident/model.js';
 import type { IncidentSchema } from '../../src/incident/schema.js';
-import { firingKey, type Workload } from './workload.js';
+import { firingKey, type ExpectedRecords } from './workload.js';
 
 /** The database contents after a run, compared with what the workload should leave. */
 export interface DatabaseCheck {
   incidents: number;
-  /** Page groups of the workload, each of which should have opened one incident. */
+  /** Page groups of the workloads, each of which should have opened one incident. */
   pageGroups: number;
   /** Incidents beyond one per page group. */
   duplicateIncidents: number;
@@ -28,7 +28,7 @@ export interface DatabaseCheck {
  * alert events per fingerprint and start time in `incident_events`.
  */
 export async function checkDatabase(
-  databaseUrl: string, workload: Workload,
+  databaseUrl: string, expected: ExpectedRecords,
 ): Promise<DatabaseCheck> {
   const db = await openIncidentDatabase(databaseUrl, createLogger('bench', discard()));
   const service = createIncidentService(db);
@@ -41,13 +41,13 @@ export async function checkDatabase(
     }
     let duplicateIncidents = 0;
     for (const count of perGroup.values()) duplicateIncidents += Math.max(0, count - 1);
-    const stray = [...perGroup.keys()].filter((key) => !workload.pageGroups.has(key)).length;
-    const unopened = [...workload.pageGroups].filter((key) => !perGroup.has(key)).length;
+    const stray = [...perGroup.keys()].filter((key) => !expected.pageGroups.has(key)).length;
+    const unopened = [...expected.pageGroups].filter((key) => !perGroup.has(key)).length;
 
-    const events = await countAlertEvents(db, workload);
+    const events = await countAlertEvents(db, expected);
     return {
       incidents: incidents.length,
-      pageGroups: workload.pageGroups.size,
+      pageGroups: expected.pageGroups.size,
       duplicateIncidents,
       missingOrStrayIncidents: stray + unopened,
       ...events,
@@ -58,7 +58,7 @@ export async function checkDatabase(
 }
 
 async function countAlertEvents(
-  db: Kysely<IncidentSchema>, workload: Workload,
+  db: Kysely<IncidentSchema>, expected: ExpectedRecords,
 ): Promise<Pick<DatabaseCheck, 'alertEvents' | 'duplicateAlertEvents' | 'missingOrStrayAlertEvents'>> {
   const rows = await db.selectFrom('incident_events').select(['type', 'body'])
     .where('type', 'in', ['alert_firing', 'alert_resolved']).execute();
@@ -73,13 +73,13 @@ async function countAlertEvents(
   }
   const difference = (left: Set<string>, right: Set<string>) =>
     [...left].filter((key) => !right.has(key)).length;
-  const differences = (expected: Set<string>, found: Set<string>) =>
-    difference(expected, found) + difference(found, expected);
+  const differences = (wanted: Set<string>, found: Set<string>) =>
+    difference(wanted, found) + difference(found, wanted);
   return {
     alertEvents: rows.length,
     duplicateAlertEvents,
-    missingOrStrayAlertEvents: differences(workload.firings, seen.alert_firing)
-      + differences(workload.resolutions, seen.alert_resolved),
+    missingOrStrayAlertEvents: differences(expected.firings, seen.alert_firing)
+      + differences(expected.resolutions, seen.alert_resolved),
   };
 }
 

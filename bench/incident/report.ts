@@ -102,7 +102,8 @@ export function formatIncidentBench(
   return [
     `Incident webhook bench on ${result.database === 'sqlite' ? 'SQLite' : 'PostgreSQL'}: `
       + `${result.messages} messages, each delivered 3 times (${result.deliveries} deliveries `
-      + `in ${result.waves} waves), ${result.concurrency} requests in flight, ${result.cpus} CPUs.`,
+      + `in ${result.waves} waves) after ${result.warmupMessages} to warm up, `
+      + `${result.concurrency} requests in flight, ${result.cpus} CPUs.`,
     '',
     table(['run', 'deliveries/s', 'p50 ms', 'p99 ms', 'max ms', 'server CPU ms/delivery',
       'bench CPU ms/delivery', 'incidents / page groups', 'duplicate alert events',

@@ -37,20 +37,28 @@ export interface Workload {
   resolutions: Set<string>;
 }
 
+/** The incidents and alert events that a workload must leave in the database. */
+export type ExpectedRecords = Pick<Workload, 'pageGroups' | 'firings' | 'resolutions'>;
+
+/** The first group number of the warm-up workload, far above those of the measured one. */
+export const warmupFirstGroup = 1_000_001;
+
 /**
  * Generates `messageCount` Alertmanager messages from seeded random groups.
  * A page group sends one message per new alert (the group grows), then one
  * with its first alert resolved and one with all resolved. A group of
  * warning or ticket alerts sends a firing and a resolved message and must
  * open nothing. The last group is cut short to reach the exact count.
+ * Groups are numbered from `firstGroup`, so two workloads with different
+ * numbers share no group key or fingerprint.
  */
-export function generateWorkload(messageCount: number, seed: number): Workload {
+export function generateWorkload(messageCount: number, seed: number, firstGroup = 1): Workload {
   const random = new SeededRandom(seed, 'incident-workload');
   const workload: Workload = {
     waves: [], messages: 0, deliveries: 0,
     pageGroups: new Set(), firings: new Set(), resolutions: new Set(),
   };
-  for (let group = 1; workload.messages < messageCount; group += 1) {
+  for (let group = firstGroup; workload.messages < messageCount; group += 1) {
     const page = random.below(100) < pageGroupPercent;
     const messages = page ? pageGroupMessages(group, random) : otherGroupMessages(group, random);
     const included = messages.slice(0, messageCount - workload.messages);
@@ -83,6 +91,20 @@ function recordExpected(workload: Workload, messages: readonly AlertmanagerMessa
       (alert.status === 'firing' ? workload.firings : workload.resolutions).add(key);
     }
   }
+}
+
+/** Returns the union of what the workloads must leave in the database. */
+export function combineExpected(workloads: readonly (Workload | undefined)[]): ExpectedRecords {
+  const expected: ExpectedRecords = {
+    pageGroups: new Set(), firings: new Set(), resolutions: new Set(),
+  };
+  for (const workload of workloads) {
+    if (workload === undefined) continue;
+    for (const key of workload.pageGroups) expected.pageGroups.add(key);
+    for (const key of workload.firings) expected.firings.add(key);
+    for (const key of workload.resolutions) expected.resolutions.add(key);
+  }
+  return expected;
 }
 
 /** Names one firing of an alert, as the intake path and the check both do. */
