@@ -233,7 +233,7 @@ describe('alertmanager webhook invalid payloads', () => {
       message: /truncatedAlerts: must not be negative/,
     },
     { name: 'array body', body: [valid], message: /expected a JSON object, got an array/ },
-    { name: 'empty body', rawBody: '', message: /missing/ },
+    { name: 'empty body', rawBody: '', message: /the request body is empty$/ },
     { name: 'malformed JSON', rawBody: '{"version": "4",', message: /^request body is not valid JSON/ },
   ];
   for (const item of cases) {

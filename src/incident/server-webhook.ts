@@ -29,7 +29,7 @@ export function registerWebhookRoute(app: FastifyInstance, options: WebhookRoute
     await respondIdempotently(idempotency, request, reply, async () => {
       let message: AlertmanagerMessage;
       try {
-        message = parseAlertmanagerMessage(request.body ?? {});
+        message = parseAlertmanagerMessage(request.body);
       } catch (error) {
         metrics.recordWebhook('invalid');
         request.log.info({ err: error }, 'invalid webhook message rejected');

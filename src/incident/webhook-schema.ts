@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { SrekitError } from '../common/errors.js';
 import { parseWith, missingOr } from './server-validation.js';
 import type { AlertmanagerMessage } from './service-api.js';
 
@@ -65,5 +66,9 @@ export const alertmanagerMessageSchema = z.object({
  * are dropped, so later Alertmanager versions that add fields still pass.
  */
 export function parseAlertmanagerMessage(body: unknown): AlertmanagerMessage {
+  if (body === undefined) {
+    throw new SrekitError('INVALID_INPUT', 'invalid Alertmanager webhook message: '
+      + 'the request body is empty');
+  }
   return parseWith(alertmanagerMessageSchema, body, 'invalid Alertmanager webhook message');
 }
