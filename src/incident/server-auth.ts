@@ -20,7 +20,7 @@ export function createBearerCheck(token: string) {
       : timingSafeEqual(digest(match[1] ?? ''), expected) ? undefined : 'invalid bearer token';
     if (problem === undefined) return;
 
-    request.log.info({ url: request.url, ip: request.ip }, problem);
+    // The response logger records the 401 at info level, with the URL.
     await reply.code(401).header('www-authenticate', 'Bearer realm="srekit-incident"')
       .send(errorBody('INCIDENT_UNAUTHORIZED', `${problem}: send the header `
         + '"Authorization: Bearer TOKEN" with the token the server was started with'));
