@@ -2,7 +2,7 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { buffer } from 'node:stream/consumers';
 import { SrekitError } from '../common/errors.js';
-import { decompressor } from './compression.js';
+import { compressionStage } from './compression.js';
 import { decodeHeader, headerSize, HeaderError, type ArtifactHeader } from './format.js';
 import { HashTap } from './hash-tap.js';
 import { deriveKeys, keyMatches, type BackupKeys, type KeyMaterial } from './keys.js';
@@ -86,18 +86,23 @@ export async function readPayload(
 ): Promise<PayloadReader> {
   const { manifest, header, headerBytes, keys } = opened;
   const artifactTap = new HashTap(onBytes);
-  const tarTap = new HashTap();
+  // The zstd worker hashes the tar stream itself, which takes that work off this thread.
+  let tarSha256: string | undefined;
+  const tarTap = new HashTap(undefined, header.compression !== 'zstd');
+  const decompress = compressionStage('decompress', header.compression, {
+    onPlainDigest: (sha256) => { tarSha256 = sha256; },
+  });
   const unframe = keys === undefined
     ? new StripHeaderStream(headerBytes)
     : new DecryptStream(keys.payload, headerBytes, header.segmentSize);
   const input = await store.get(manifest.artifact.key);
-  const streaming = pipeline(input, artifactTap, unframe, decompressor(header.compression), tarTap)
+  const streaming = pipeline(input, artifactTap, unframe, decompress, tarTap)
     .catch((error: unknown) => {
       throw toBackupError(manifest.id, error);
     });
   const done = streaming.then(() => {
     checkDigest(manifest.id, 'artifact', artifactTap, manifest.artifact);
-    checkDigest(manifest.id, 'tar stream', tarTap, manifest.archive);
+    checkDigest(manifest.id, 'tar stream', tarTap, manifest.archive, tarSha256);
   });
   // A caller that fails first never awaits `done`, so its rejection is handled here.
   done.catch(() => {});
@@ -123,8 +128,9 @@ export function toBackupError(id: string, error: unknown): unknown {
 
 function checkDigest(
   id: string, stream: string, tap: HashTap, expected: { size: number; sha256: string },
+  computed?: string,
 ): void {
-  const actual = tap.digest();
+  const actual = computed ?? tap.digest();
   if (tap.bytes !== expected.size || actual !== expected.sha256) {
     throw damagedError(id, `the ${stream} has ${tap.bytes} bytes with SHA-256 ${actual.slice(0, 12)}…, `
       + `but the manifest records ${expected.size} bytes with ${expected.sha256.slice(0, 12)}…`);

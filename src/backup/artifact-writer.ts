@@ -1,13 +1,14 @@
 import { randomBytes } from 'node:crypto';
-import { PassThrough, Transform } from 'node:stream';
+import { PassThrough, Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { pack as createPack, type Pack } from 'tar-stream';
-import { compressor } from './compression.js';
+import { compressionStage } from './compression.js';
 import { defaultSegmentSize, encodeHeader, type ArtifactHeader, type Compression } from './format.js';
 import { HashTap } from './hash-tap.js';
 import { deriveKeys, newScryptParameters, type BackupKeys, type KeyMaterial } from './keys.js';
 import { EncryptStream } from './segments.js';
 import type { Store } from './store.js';
+import { TarWriter } from './tar-writer.js';
 
 /** Options of {@link writeArtifact}. */
 export interface ArtifactOptions {
@@ -37,37 +38,79 @@ export async function writeArtifact(
   produce: (pack: Pack) => Promise<void>,
   options: ArtifactOptions,
 ): Promise<WrittenArtifact> {
+  const pack = createPack();
+  // Tar-stream emits 512-byte headers one by one, and both zstd and the
+  // store pay a cost per chunk.
+  return storeTar(store, key, pack, async () => {
+    await produce(pack);
+    pack.finalize();
+  }, { ...options, gather: true });
+}
+
+/**
+ * Works like {@link writeArtifact}, but `produce` writes the archive with a
+ * {@link TarWriter}, which is faster for whole directory trees. The writer
+ * is ended after `produce` resolves.
+ */
+export async function writeTarArtifact(
+  store: Store,
+  key: string,
+  produce: (tar: TarWriter) => Promise<void>,
+  options: ArtifactOptions,
+): Promise<WrittenArtifact> {
+  // Two chunks may wait here while the compressor works on others.
+  const tarBytes = new PassThrough({ highWaterMark: 2 * 1024 * 1024 });
+  const writer = new TarWriter(tarBytes);
+  return storeTar(store, key, tarBytes, async () => {
+    await produce(writer);
+    await writer.end();
+  }, { ...options, recycle: writer.recycle });
+}
+
+async function storeTar(
+  store: Store,
+  key: string,
+  tar: Readable,
+  produce: () => Promise<void>,
+  options: ArtifactOptions & { recycle?: (chunk: Buffer) => void; gather?: boolean },
+): Promise<WrittenArtifact> {
   const { header, keys } = await newHeader(options);
   const headerBytes = encodeHeader(header);
-  const tarTap = new HashTap();
+  // The zstd worker hashes the tar stream itself, which takes that work off this thread.
+  let tarSha256: string | undefined;
+  const tarTap = new HashTap(undefined, options.compression !== 'zstd');
   const artifactTap = new HashTap();
-  const pack = createPack();
   const output = new PassThrough();
 
   let packError: unknown;
-  const packing = produce(pack).then(() => pack.finalize(), (error: unknown) => {
+  const packing = produce().catch((error: unknown) => {
     packError = error ?? new Error('packing failed');
-    pack.destroy(error as Error);
+    tar.destroy(error as Error);
   });
   const framing = keys === undefined
     ? [coalesce(1024 * 1024, headerBytes)]
     : [new EncryptStream(keys.payload, headerBytes, header.segmentSize)];
-  const streaming = pipeline(pack, tarTap, coalesce(128 * 1024), compressor(options.compression),
-    ...framing,
+  const gathering = options.gather === true ? [coalesce(128 * 1024)] : [];
+  const streaming = pipeline(tar, tarTap, ...gathering,
+    compressionStage('compress', options.compression, {
+      recycle: options.recycle,
+      onPlainDigest: (sha256) => { tarSha256 = sha256; },
+    }), ...framing,
     artifactTap, output, { signal: options.signal });
   const storing = store.put(key, output, options.signal);
   const results = await Promise.allSettled([streaming, storing]);
   // The producer's error explains a failed pipeline better than the pipeline's own.
   if (packError !== undefined) throw packError;
   const failed = results.find((result) => result.status === 'rejected');
-  // NOTE: after a pipeline failure the producer may wait forever on a destroyed
-  // pack. Its promise is dropped, and it keeps at most one source file open.
+  // NOTE: after a pipeline failure a tar-stream producer may wait forever on
+  // a destroyed pack. Its promise is dropped, and it keeps at most one source
+  // file open. A TarWriter producer fails instead, once its output closes.
   if (failed !== undefined) throw (failed as PromiseRejectedResult).reason;
   await packing;
 
   return {
     artifact: { key, size: artifactTap.bytes, sha256: artifactTap.digest() },
-    archive: { size: tarTap.bytes, sha256: tarTap.digest() },
+    archive: { size: tarTap.bytes, sha256: tarSha256 ?? tarTap.digest() },
     keys,
   };
 }
@@ -92,8 +135,7 @@ async function newHeader(options: ArtifactOptions):
 /**
  * Returns a stream that writes `first` and then the data that passes
  * through it, gathered into chunks of at least `limit` bytes (except the
- * last). Tar emits 512-byte headers one by one, and both zstd and the store
- * pay a cost per chunk.
+ * last).
  */
 function coalesce(limit: number, first: Buffer = Buffer.alloc(0)): Transform {
   let pending: Buffer[] = [first];

@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { packDirectory, type PackedTree } from './archive-writer.js';
-import { writeArtifact, type WrittenArtifact } from './artifact-writer.js';
+import { writeTarArtifact, type WrittenArtifact } from './artifact-writer.js';
 import type { Compression } from './format.js';
 import type { KeyMaterial } from './keys.js';
 import { removeLeftovers } from './leftovers.js';
@@ -46,8 +46,8 @@ export async function createBackup(
   });
   try {
     let tree: PackedTree = { files: [], skipped: [] };
-    const written = await writeArtifact(repository.store, artifactKey(id), async (pack) => {
-      tree = await packDirectory(prepared.directory, pack, options);
+    const written = await writeTarArtifact(repository.store, artifactKey(id), async (tar) => {
+      tree = await packDirectory(prepared.directory, tar, options);
     }, options);
     const manifest = buildManifest({ id, time, options, tree, written });
     await repository.commit(manifest);

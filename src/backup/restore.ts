@@ -65,8 +65,6 @@ export async function restoreBackup(
       await extraction.finish();
     } catch (error) {
       payload.tar.destroy();
-      // Background writes must end before the staging directory is removed.
-      await extraction.drain();
       throw error;
     }
     if (manifest.source.kind === 'sqlite') {

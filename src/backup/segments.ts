@@ -20,11 +20,18 @@ export function segmentNonce(index: number, last: boolean): Buffer {
 export function sealSegment(
   key: Buffer, header: Buffer, index: number, last: boolean, plaintext: Buffer,
 ): Buffer {
+  return Buffer.concat(sealSegmentParts(key, header, index, last, plaintext));
+}
+
+/** Works like {@link sealSegment}, but returns the ciphertext and the tag apart, saving a copy. */
+function sealSegmentParts(
+  key: Buffer, header: Buffer, index: number, last: boolean, plaintext: Buffer,
+): Buffer[] {
   const cipher = createCipheriv('aes-256-gcm', key, segmentNonce(index, last));
   cipher.setAAD(header);
   const body = cipher.update(plaintext);
   cipher.final();
-  return Buffer.concat([body, cipher.getAuthTag()]);
+  return [body, cipher.getAuthTag()];
 }
 
 /**
@@ -67,7 +74,8 @@ abstract class BlockTransform extends Transform {
     this.block = Buffer.alloc(size);
   }
 
-  protected abstract transformBlock(block: Buffer, last: boolean): Buffer;
+  /** Returns the output for one block, as one buffer or several to write in order. */
+  protected abstract transformBlock(block: Buffer, last: boolean): Buffer | Buffer[];
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
     try {
@@ -94,7 +102,8 @@ abstract class BlockTransform extends Transform {
   }
 
   private pushBlock(last: boolean): void {
-    this.push(this.transformBlock(this.block.subarray(0, this.filled), last));
+    const output = this.transformBlock(this.block.subarray(0, this.filled), last);
+    for (const part of Array.isArray(output) ? output : [output]) this.push(part);
     this.filled = 0;
     this.index += 1;
   }
@@ -108,11 +117,11 @@ export class EncryptStream extends BlockTransform {
     super(segmentSize);
   }
 
-  protected transformBlock(block: Buffer, last: boolean): Buffer {
-    const sealed = sealSegment(this.key, this.header, this.index, last, block);
+  protected transformBlock(block: Buffer, last: boolean): Buffer[] {
+    const sealed = sealSegmentParts(this.key, this.header, this.index, last, block);
     if (this.headerWritten) return sealed;
     this.headerWritten = true;
-    return Buffer.concat([this.header, sealed]);
+    return [this.header, ...sealed];
   }
 }
 
