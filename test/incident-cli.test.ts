@@ -8,6 +8,7 @@ import { run } from '../src/cli.js';
 import {
   startIncidentServer, type RunningIncidentServer,
 } from '../src/incident/server-start.js';
+import { alert, alertmanagerActor, message, openStore } from './helpers/incident.js';
 import { captureIo } from './helpers/io.js';
 
 interface CliResult {
@@ -113,6 +114,28 @@ describe('srekit incident on a SQLite database', () => {
     assert.match(lines[2] ?? '', /^INC-2 +triage +SEV3 +ben +- +Second$/);
     const records = open.out.trim().split('\n').map((line) => JSON.parse(line));
     assert.deepEqual(records.map((record) => [record.type, record.reference]), [['incident', 'INC-2']]);
+  });
+
+  test('list and show escape control characters from alerts', async () => {
+    const store = await openStore(databaseUrl);
+    try {
+      const annotations = { summary: 'Orders \u001b[31mdown\u001b[0m', runbook_url: 'http://rb' };
+      await store.receiveAlerts(message('{}:{alertname="OrdersDown"}', [
+        alert('f1', { severity: 'page' }, { annotations }),
+      ]), alertmanagerActor);
+    } finally {
+      await store.close();
+    }
+
+    const list = await cli(['list']);
+    const show = await cli(['show', 'INC-1']);
+
+    assert.equal(list.code, 0);
+    assert.ok(!list.out.includes('\u001b'), list.out);
+    assert.match(list.out, /Orders \\u001b\[31mdown\\u001b\[0m$/m);
+    assert.equal(show.code, 0);
+    assert.ok(!show.out.includes('\u001b'), show.out);
+    assert.match(show.out, /^INC-1 {2}Orders \\u001b\[31mdown/);
   });
 
   test('postmortem writes a draft once unless forced', async () => {

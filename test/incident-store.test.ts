@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import type { IncidentStore } from '../src/incident/store.js';
+import { assertSrekitError } from './helpers/errors.js';
 import { cliActor, openSqliteStore, openStore } from './helpers/incident.js';
 import { defineStoreSuite } from './helpers/incident-store-suite.js';
 
@@ -22,4 +24,69 @@ test('incidents survive reopening the SQLite file', async () => {
   } finally {
     await opened.cleanup();
   }
+});
+
+describe('incident store control characters', () => {
+  const declare = (title: string) => (s: IncidentStore) =>
+    s.declare({ title, severity: 'SEV2' }, cliActor);
+  const rejected: Array<{ name: string; run: (store: IncidentStore) => Promise<unknown> }> = [
+    { name: 'ESC in a title', run: declare('a\u001b[31mred') },
+    { name: 'NUL in a title', run: declare('a\u0000b') },
+    { name: 'line feed in a title', run: declare('a\nb') },
+    { name: 'CR in a note', run: (s) => s.addNote(1, 'done\rnot done', cliActor) },
+    {
+      name: 'ESC in a person',
+      run: (s) => s.assignRole(1, 'owner', 'bo\u001b]0;x\u0007', cliActor),
+    },
+    {
+      name: 'DEL in an author',
+      run: (s) => s.addNote(1, 'x', { author: 'a\u007f', source: 'cli' }),
+    },
+    {
+      name: 'C1 control in an update',
+      run: (s) => s.postUpdate(1, { audience: 'public', text: 'a\u009bb' }, cliActor),
+    },
+  ];
+  for (const { name, run } of rejected) {
+    test(`${name} is rejected and changes nothing`, async () => {
+      const opened = await openSqliteStore();
+      try {
+        await opened.store.declare({ title: 'Orders API down', severity: 'SEV2' }, cliActor);
+        const before = JSON.stringify(await opened.store.get(1));
+
+        await assert.rejects(run(opened.store),
+          assertSrekitError('INVALID_INPUT', /contains the control character U\+00[0-9A-F]{2}/));
+        assert.equal(JSON.stringify(await opened.store.get(1)), before);
+        assert.equal((await opened.store.list()).length, 1);
+      } finally {
+        await opened.cleanup();
+      }
+    });
+  }
+
+  test('error message escapes the control character', async () => {
+    const opened = await openSqliteStore();
+    try {
+      const error = await declare('a\u001b[2Jb')(opened.store)
+        .then(() => undefined, (caught: unknown) => caught);
+      assert.ok(error instanceof Error);
+      assert.ok(!error.message.includes('\u001b'), error.message);
+      assert.match(error.message, /"a\\u001b\[2Jb"/);
+    } finally {
+      await opened.cleanup();
+    }
+  });
+
+  test('notes keep line feeds and tabs', async () => {
+    const opened = await openSqliteStore();
+    try {
+      await opened.store.declare({ title: 'Orders API down', severity: 'SEV2' }, cliActor);
+      const text = 'first line\n\tsecond line';
+      await opened.store.addNote(1, text, cliActor);
+      const { events } = await opened.store.get(1);
+      assert.deepEqual(events.at(-1)?.body, { type: 'note_added', text });
+    } finally {
+      await opened.cleanup();
+    }
+  });
 });

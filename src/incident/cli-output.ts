@@ -1,5 +1,6 @@
 import { writeJsonLine, type Io } from '../common/io.js';
 import { describeEventText } from './event-text.js';
+import { escapeControlCharacters } from './input-checks.js';
 import { milestones, roles, type Incident, type IncidentRecord } from './model.js';
 
 /** Prints a changed incident: one summary line, or one `incident` JSON line. */
@@ -9,7 +10,7 @@ export function printIncident(io: Io, verb: string, incident: Incident, json: bo
     return;
   }
   const due = incident.nextUpdateDue === null ? '' : `, next update due ${time(incident.nextUpdateDue)}`;
-  io.stdout.write(`${verb} ${incident.reference}: ${incident.title} `
+  io.stdout.write(`${verb} ${incident.reference}: ${shown(incident.title)} `
     + `(${incident.severity}, ${incident.state}${due})\n`);
 }
 
@@ -28,7 +29,7 @@ export function printIncidentList(io: Io, incidents: Incident[], json: boolean):
     incident.reference, incident.state, incident.severity, incident.roles.commander ?? '-',
     incident.nextUpdateDue === null ? '-' : time(incident.nextUpdateDue), incident.title,
   ]);
-  printTable(io, header, rows);
+  printTable(io, header, rows.map((row) => row.map(shown)));
 }
 
 /** Prints an incident with its timeline, or an `incident` line and one `event` line each. */
@@ -56,7 +57,14 @@ export function printRecord(io: Io, record: IncidentRecord, json: boolean): void
     ...events.map((event) => `  ${time(event.at)}  ${event.author} (${event.source})  `
       + describeEventText(event.body)),
   ];
-  io.stdout.write(`${lines.join('\n')}\n`);
+  io.stdout.write(`${lines.map(shown).join('\n')}\n`);
+}
+
+// The text view escapes control characters, including line breaks of
+// multi-line notes, because alert annotations reach titles and summaries
+// unchecked and records written before the input checks may contain them.
+function shown(text: string): string {
+  return escapeControlCharacters(text);
 }
 
 function field(name: string, value: string): string {

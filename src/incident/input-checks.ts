@@ -20,21 +20,64 @@ const isoTimePattern =
   /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/i;
 const isoDatePattern = /^\d{4}-\d{2}-\d{2}$/;
 
+// Terminals act on control characters (ESC starts a colour or cursor sequence,
+// CR returns to the line start), so text that carries them could rewrite what
+// `list` and `show` print. Multi-line text keeps line feeds and tabs.
+const controlCharacter = /\p{Cc}/u;
+const controlCharacterInMultilineText = /(?![\t\n])\p{Cc}/u;
+const controlCharacters = /\p{Cc}/gu;
+
+/**
+ * Escapes each control character in `text` as `\uXXXX`, so that printing the
+ * result cannot move the cursor or change colours.
+ */
+export function escapeControlCharacters(text: string): string {
+  return text.replace(controlCharacters,
+    (character) => `\\u${character.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
 /** Creates an INVALID_INPUT error naming `field`, the bad value and the rule it breaks. */
 export function invalidInput(
   field: string, value: unknown, rule: string, hint?: string,
 ): SrekitError {
-  const quoted = typeof value === 'string' ? `"${value.slice(0, 80)}"` : String(value);
+  const quoted = typeof value === 'string'
+    ? `"${escapeControlCharacters(value.slice(0, 80))}"`
+    : String(value);
   return new SrekitError('INVALID_INPUT', `invalid ${field} ${quoted}: ${rule}`, { hint });
 }
 
-/** Returns the trimmed text, raising INVALID_INPUT when it is empty or too long. */
+/**
+ * Returns the trimmed one-line text, raising INVALID_INPUT when it is empty,
+ * too long or contains a control character, line breaks included.
+ */
 export function checkText(field: string, value: unknown, maxLength = maxTextLength): string {
+  return checkTextWith(field, value, maxLength, controlCharacter);
+}
+
+/**
+ * Returns the trimmed text of a note, status update, summary or reason, which
+ * may span lines. Raises INVALID_INPUT when it is empty, longer than
+ * {@link maxTextLength} or contains a control character other than a line
+ * feed or a tab.
+ */
+export function checkMultilineText(field: string, value: unknown): string {
+  return checkTextWith(field, value, maxTextLength, controlCharacterInMultilineText);
+}
+
+function checkTextWith(
+  field: string, value: unknown, maxLength: number, forbidden: RegExp,
+): string {
   if (typeof value !== 'string') throw invalidInput(field, value, 'it must be a string');
   const text = value.trim();
   if (text === '') throw invalidInput(field, value, 'it must not be empty');
   if (text.length > maxLength) {
     throw invalidInput(field, value, `it has ${text.length} characters, more than ${maxLength}`);
+  }
+  const control = forbidden.exec(text);
+  if (control !== null) {
+    const code = control[0].charCodeAt(0).toString(16).padStart(4, '0');
+    throw invalidInput(field, value, `it contains the control character U+${code.toUpperCase()}`,
+      'remove control characters such as ESC, NUL or CR from the text');
   }
   return text;
 }

@@ -7,8 +7,8 @@ import {
   appendEvents, eventFromRow, loadEvents, loadIncident, nextIncidentNumber,
 } from './event-log.js';
 import {
-  checkActor, checkAudience, checkDateOrTime, checkMilestone, checkNumber, checkRole,
-  checkServices, checkSeverity, checkState, checkText, checkTime, incidentNotFound,
+  checkActor, checkAudience, checkDateOrTime, checkMilestone, checkMultilineText, checkNumber,
+  checkRole, checkServices, checkSeverity, checkState, checkText, checkTime, incidentNotFound,
   invalidChange, invalidInput, maxNameLength, maxTitleLength,
 } from './input-checks.js';
 import { nextUpdateAfter } from './projection.js';
@@ -82,7 +82,7 @@ export function createIncidentService(
         title: checkText('title', input.title, maxTitleLength),
         severity: checkSeverity(input.severity),
         services: checkServices(input.services),
-        summary: input.summary === undefined ? null : checkText('summary', input.summary),
+        summary: input.summary === undefined ? null : checkMultilineText('summary', input.summary),
         alertGroupKey: null,
       };
       const commander = input.commander === undefined
@@ -117,7 +117,7 @@ export function createIncidentService(
 
     async changeState(number, to, reason, actor) {
       const state = checkState(to);
-      const checkedReason = reason === null ? null : checkText('reason', reason);
+      const checkedReason = reason === null ? null : checkMultilineText('reason', reason);
       return change(number, actor, (incident) => {
         ensureTransition(incident, state);
         return [{ type: 'state_changed', from: incident.state, to: state, reason: checkedReason }];
@@ -147,13 +147,13 @@ export function createIncidentService(
     },
 
     async addNote(number, text, actor) {
-      const checkedText = checkText('note', text);
+      const checkedText = checkMultilineText('note', text);
       return change(number, actor, () => [{ type: 'note_added', text: checkedText }]);
     },
 
     async postUpdate(number, input: StatusUpdateInput, actor) {
       const audience = checkAudience(input.audience);
-      const text = checkText('status update', input.text);
+      const text = checkMultilineText('status update', input.text);
       const state = input.state === undefined ? undefined : checkState(input.state);
       return change(number, actor, (incident, at) => {
         const bodies: IncidentEventBody[] = [];
