@@ -31,7 +31,14 @@ before(async () => {
   });
   closeReceiver = receiver.close;
   const config = join(dir, 'alertmanager.yml');
-  await writeFile(config, renderAlertmanagerFile(gamedayProfile, { webhookBaseUrl: receiver.url }));
+  // The page receiver's second webhook goes to the incident server, which
+  // this test does not run. Pointing it at the receiver, which rejects that
+  // path with 404, keeps every request inside the test. Alertmanager sends
+  // the same alerts to every webhook of a receiver, so the alerts that reach
+  // `page` here are those the incident server would get.
+  await writeFile(config, renderAlertmanagerFile(gamedayProfile, {
+    webhookBaseUrl: receiver.url, incidentServerUrl: receiver.url,
+  }));
 
   const [port] = await findFreePorts(1);
   alertmanagerUrl = `http://127.0.0.1:${port ?? 0}`;
@@ -130,7 +137,6 @@ async function inhibitedAlerts(caseName: string): Promise<string[]> {
 test('each severity reaches its webhook', async () => {
   const expected = [
     'deadmansswitch Watchdog severity=none',
-    'incident InstanceDown instance=host-1 job=node severity=page',
     'page InstanceDown instance=host-1 job=node severity=page',
     'ticket SloMetricsAbsent service=svc-r severity=ticket slo=availability',
     'warn HighCpuUsage instance=host-2 job=node severity=warn',
@@ -148,7 +154,6 @@ test('each severity reaches its webhook', async () => {
 
 test('InstanceDown silences its instance only', async () => {
   const expected = [
-    'incident InstanceDown instance=host-a job=node severity=page',
     'page InstanceDown instance=host-a job=node severity=page',
     'warn HighCpuUsage instance=host-b job=node severity=warn',
   ];
@@ -169,7 +174,6 @@ test('InstanceDown silences its instance only', async () => {
 
 test('service page silences its warning only', async () => {
   const expected = [
-    'incident HighErrorRatio job=svc-b service=svc-b severity=page',
     'page HighErrorRatio job=svc-b service=svc-b severity=page',
     'warn HighLatencyP95 job=svc-b2 service=svc-b2 severity=warn',
   ];
@@ -186,7 +190,6 @@ test('service page silences its warning only', async () => {
 test('fast burn silences slow burn of its SLO only', async () => {
   const burn = { alertname: 'SloErrorBudgetBurn', service: 'svc-c' };
   const expected = [
-    'incident SloErrorBudgetBurn service=svc-c severity=page slo=availability tier=fast',
     'page SloErrorBudgetBurn service=svc-c severity=page slo=availability tier=fast',
     'ticket SloErrorBudgetBurn service=svc-c severity=ticket slo=latency tier=slow',
   ];
@@ -202,8 +205,6 @@ test('fast burn silences slow burn of its SLO only', async () => {
 
 test('SLO page silences HighErrorRatio of its service only', async () => {
   const expected = [
-    'incident HighErrorRatio job=svc-d2 service=svc-d2 severity=page',
-    'incident SloErrorBudgetBurn service=svc-d severity=page slo=availability tier=fast',
     'page HighErrorRatio job=svc-d2 service=svc-d2 severity=page',
     'page SloErrorBudgetBurn service=svc-d severity=page slo=availability tier=fast',
   ];

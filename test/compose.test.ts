@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
@@ -19,11 +20,13 @@ interface ComposeService {
   command?: string[];
   environment?: Record<string, string>;
   volumes?: string[];
+  secrets?: string[];
   network_mode?: string;
 }
 
 interface ComposeFile {
   services: Record<string, ComposeService>;
+  secrets?: Record<string, { file?: string }>;
 }
 
 async function readYaml<T>(path: string): Promise<T> {
@@ -92,6 +95,15 @@ function servicesWithImage(compose: ComposeFile, prefix: string): ComposeService
 interface PrometheusConfig {
   alerting: { alertmanagers: Array<{ static_configs: Array<{ targets: string[] }> }> };
   scrape_configs: Array<{ job_name: string; static_configs?: Array<{ targets: string[] }> }>;
+}
+
+interface AlertmanagerConfig {
+  receivers: Array<{
+    webhook_configs: Array<{
+      url: string;
+      http_config?: { authorization?: { type: string; credentials_file: string } };
+    }>;
+  }>;
 }
 
 function composeFile(): Promise<ComposeFile> {
@@ -223,4 +235,40 @@ test('compose paths stay inside the repository', async () => {
       assert.ok(path.startsWith(root.replace(/\/$/, '')), `${name}: ${path}`);
     }
   }
+});
+
+test('incident token is a compose secret', async () => {
+  const compose = await composeFile();
+  const secretFile = compose.secrets?.['incident-token']?.file;
+  assert.equal(secretFile, './secrets/incident-token');
+  assert.ok(existsSync(join(monitoring, 'secrets')), 'monitoring/secrets exists');
+  // A token written there must never be committed.
+  execFileSync('git', ['check-ignore', '--quiet', join(monitoring, secretFile)], { cwd: root });
+
+  const incident = compose.services.incident;
+  assert.ok(incident);
+  assert.deepEqual(incident.secrets, ['incident-token']);
+  assert.equal(flag(incident, 'token-file'), '/run/secrets/incident-token');
+  for (const node of servicesWithImage(compose, 'prom/alertmanager:')) {
+    assert.deepEqual(node.secrets, ['incident-token']);
+  }
+  for (const [name, service] of Object.entries(compose.services)) {
+    assert.equal(service.environment?.SREKIT_INCIDENT_TOKEN, undefined, name);
+  }
+});
+
+test('incident webhook reaches the incident server', async () => {
+  const compose = await composeFile();
+  const alertmanager = await readYaml<AlertmanagerConfig>('alertmanager/alertmanager.yml');
+  const withToken = alertmanager.receivers.flatMap((receiver) => receiver.webhook_configs)
+    .filter((webhook) => webhook.http_config !== undefined);
+  assert.equal(withToken.length, 1);
+  const webhook = withToken[0];
+  assert.ok(webhook);
+  const incident = compose.services.incident;
+  assert.ok(incident);
+  assert.equal(new URL(webhook.url).host, listenAddress(incident));
+  assert.equal(new URL(webhook.url).pathname, '/v1/webhooks/alertmanager');
+  assert.deepEqual(webhook.http_config?.authorization,
+    { type: 'Bearer', credentials_file: '/run/secrets/incident-token' });
 });

@@ -203,7 +203,10 @@ async function renderHaConfigs(
   const layout = stackLayout(join(dir, 'render'));
   const receiverPort = Number(new URL(server.url).port);
   await renderStackConfigs({
-    layout, profile: gamedayProfile, ports: { ...portsFromBase(), receiver: receiverPort },
+    layout,
+    profile: gamedayProfile,
+    // The incident webhook goes to the test server too, so nothing leaves the test.
+    ports: { ...portsFromBase(), receiver: receiverPort, incident: receiverPort },
   });
 
   const rulesFile = join(dir, 'ha-rules.yml');

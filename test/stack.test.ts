@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { access, readFile, writeFile } from 'node:fs/promises';
+import { access, readFile, stat, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -49,6 +49,13 @@ async function queryValue(prometheusUrl: string, expression: string): Promise<st
   return body.data.result[0]?.value[1];
 }
 
+/** The fields of an incident in `GET /v1/incidents` that the test reads. */
+interface IncidentSummary {
+  reference: string;
+  title: string;
+  alertGroupKey: string | null;
+}
+
 function startedPids(progress: string[]): number[] {
   return progress.flatMap((line) => {
     const pid = /^started \S+ \(pid (\d+)\)/.exec(line)?.[1];
@@ -68,8 +75,9 @@ test('stack runs, reports, routes alerts and stops', async (t) => {
   assert.ok(status);
   assert.deepEqual(status.components.map((component) => [component.name, component.health]), [
     ['receiver', 'ready'], ['node-exporter', 'ready'], ['service', 'ready'],
-    ['alertmanager', 'ready'], ['prometheus', 'ready'],
+    ['incident', 'ready'], ['alertmanager', 'ready'], ['prometheus', 'ready'],
   ]);
+  assert.equal(status.components[3]?.port, ports.incident);
   const pids = status.components.map((component) => component.pid ?? 0);
   for (const pid of pids) assert.ok(isProcessRunning(pid), `pid ${pid} runs`);
 
@@ -77,10 +85,32 @@ test('stack runs, reports, routes alerts and stops', async (t) => {
     const io = captureIo();
     assert.equal(await run(['stack', 'status', '--workdir', workdir, '--json'], io), 0);
     const lines = io.out().trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
-    assert.deepEqual(lines.map((line) => line.type), ['stack', ...Array(5).fill('component')]);
+    assert.deepEqual(lines.map((line) => line.type), ['stack', ...Array(6).fill('component')]);
     assert.equal(lines[0]?.profile, 'gameday');
     assert.deepEqual(lines.slice(1).map((line) => line.pid), pids);
-    assert.deepEqual(lines.slice(1).map((line) => line.health), Array(5).fill('ready'));
+    assert.deepEqual(lines.slice(1).map((line) => line.health), Array(6).fill('ready'));
+  });
+
+  await t.test('incident token file is private', async () => {
+    const tokenFile = stackLayout(workdir).incidentTokenFile;
+    assert.equal((await stat(tokenFile)).mode & 0o777, 0o600);
+    assert.equal(await readFile(tokenFile, 'utf8'), `${stack.incidentToken}\n`);
+    assert.match(stack.incidentToken, /^[\w-]{43}$/);
+    const io = captureIo();
+    assert.equal(await run(['stack', 'status', '--workdir', workdir], io), 0);
+    assert.match(io.out(), /^incident\s+\d+\s+\d+\s+ready\s+http:\/\/127\.0\.0\.1:\d+$/m);
+    assert.ok(io.out().includes(`incident API token: ${tokenFile}\n`));
+    assert.equal(io.out().includes(stack.incidentToken), false, 'status prints the token');
+  });
+
+  await t.test('incident API requires the token', async () => {
+    const url = `${stack.endpoints.incident}/v1/incidents`;
+    assert.equal((await fetch(url)).status, 401);
+    const wrong = await fetch(url, { headers: { authorization: 'Bearer wrong' } });
+    assert.equal(wrong.status, 401);
+    const right = await fetch(url, { headers: { authorization: `Bearer ${stack.incidentToken}` } });
+    assert.equal(right.status, 200);
+    assert.deepEqual(await right.json(), { incidents: [] });
   });
 
   await t.test('prometheus names its replica stack', async () => {
@@ -143,22 +173,26 @@ test('stack runs, reports, routes alerts and stops', async (t) => {
       assert.equal(payload.status, 'firing');
       assert.deepEqual(payload.alerts?.map((alert) => alert.labels.alertname), [`StackTest_${severity}`]);
     }
-    // The page receiver also notifies the incident webhook, with the same alerts.
-    const incident = await eventually('the incident notification', async () => {
-      const all = await readNotifications(stackLayout(workdir).notificationsFile);
-      return all.find((notification) => notification.receiver === 'incident');
+    // The page receiver also sends the alert to the incident server, which
+    // opens an incident for the page and none for the ticket. InstanceDown
+    // from the node-exporter restart above may have opened one as well.
+    const incidents = await eventually('the incident of the page', async () => {
+      const response = await fetch(`${stack.endpoints.incident}/v1/incidents`, {
+        headers: { authorization: `Bearer ${stack.incidentToken}` },
+      });
+      const body = (await response.json()) as { incidents: IncidentSummary[] };
+      const fromTest = body.incidents.filter((incident) => incident.title.includes('stack test'));
+      return fromTest.length > 0 ? fromTest : undefined;
     });
-    const incidentPayload = incident.payload as {
-      alerts?: Array<{ labels: Record<string, string> }>;
-    };
-    const incidentAlerts = incidentPayload.alerts ?? [];
-    assert.deepEqual(incidentAlerts.map((alert) => alert.labels.alertname), ['StackTest_page']);
+    assert.deepEqual(incidents.map((incident) => incident.title), ['a page from the stack test']);
+    assert.match(incidents[0]?.reference ?? '', /^INC-\d+$/);
+    assert.match(incidents[0]?.alertGroupKey ?? '', /StackTest_page/);
     const served = (await (await fetch(`${stack.endpoints.receiver}/notifications`)).json()) as
       Array<{ receiver: string }>;
     // The Watchdog heartbeat arrives at its own receiver all along.
     const bySeverity = served.filter((notification) => notification.receiver !== 'deadmansswitch');
     assert.deepEqual(bySeverity.map((notification) => notification.receiver).sort(),
-      ['incident', 'page', 'ticket']);
+      ['page', 'ticket']);
   });
 
   await t.test('watchdog heartbeat reaches the dead man\'s switch', async () => {
@@ -204,7 +238,7 @@ test('failed startup stops what it started', async (t) => {
       + '.*/logs/prometheus\\.log:\n {2}unknown flag --config\\.file=')));
 
   const started = startedPids(progress);
-  assert.equal(started.length, 5, `every part was started:\n${progress.join('\n')}`);
+  assert.equal(started.length, 6, `every part was started:\n${progress.join('\n')}`);
   for (const pid of started) assert.equal(isProcessRunning(pid), false, `pid ${pid} still runs`);
   assert.equal(await readStackStatus(workdir), undefined);
 });
@@ -219,11 +253,13 @@ test('unresponsive part times out', async (t) => {
     ...fastStack,
     workdir,
     ports,
-    readyTimeoutMs: 1_500,
+    // Long enough for the receiver, a Node.js process, to start on a busy
+    // machine, because the timeout applies to every part.
+    readyTimeoutMs: 4_000,
     executables: { 'node-exporter': silentExporter },
     onProgress: (message) => progress.push(message),
   }), assertSrekitError('STARTUP_TIMEOUT', new RegExp('^node-exporter was not ready at '
-    + `http://127\\.0\\.0\\.1:${ports.nodeExporter}/metrics after 1\\.5s `
+    + `http://127\\.0\\.0\\.1:${ports.nodeExporter}/metrics after 4s `
     + `\\(connect ECONNREFUSED 127\\.0\\.0\\.1:${ports.nodeExporter}\\); `
     + 'its log .*node-exporter\\.log is empty[\\s\\S]*--timeout')));
 

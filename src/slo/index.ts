@@ -33,7 +33,10 @@ export { checkInhibitions } from './inhibition-check.js';
 export { policyAlertLabels, policySeriesLabels } from './inhibition-labels.js';
 export type { AlertLabelSet } from './inhibition-labels.js';
 export { inhibitRules } from './inhibitions.js';
-export { alertReceivers, defaultWebhookBaseUrl, routing, webhookPaths } from './routing.js';
+export {
+  alertReceivers, defaultIncidentServerUrl, defaultIncidentTokenFile, defaultWebhookBaseUrl,
+  incidentWebhookPath, routing, webhookPaths,
+} from './routing.js';
 export type { AlertmanagerConfig, AlertReceiver, WebhookPath } from './routing.js';
 export {
   committedAlertmanagerPath, renderAlertmanagerConfig, renderAlertmanagerFile,

@@ -10,7 +10,8 @@ import type { AlertLabelSet } from './inhibition-labels.js';
 import { inhibitRules, renderInhibitRules } from './inhibitions.js';
 import type { Profile } from './profiles.js';
 import {
-  defaultWebhookBaseUrl, renderReceivers, renderRoute, routing, type AlertmanagerConfig,
+  defaultIncidentServerUrl, defaultIncidentTokenFile, defaultWebhookBaseUrl, renderReceivers,
+  renderRoute, routing, type AlertmanagerConfig,
 } from './routing.js';
 
 /** The repository this module belongs to (both src/slo and dist/src/slo are three levels down). */
@@ -22,8 +23,12 @@ export const committedAlertmanagerPath = join(
 
 /** Options for {@link renderAlertmanagerConfig} and {@link renderAlertmanagerFile}. */
 export interface RenderAlertmanagerOptions {
-  /** URL that every webhook path is appended to; {@link defaultWebhookBaseUrl} unless set. */
+  /** URL of the alert receiver; {@link defaultWebhookBaseUrl} unless set. */
   webhookBaseUrl?: string;
+  /** URL of the incident server; {@link defaultIncidentServerUrl} unless set. */
+  incidentServerUrl?: string;
+  /** File with the incident server's API token; {@link defaultIncidentTokenFile} unless set. */
+  incidentTokenFile?: string;
   /** The command named in the header as the one that wrote the file. */
   command?: string;
 }
@@ -44,7 +49,11 @@ export function renderAlertmanagerConfig(
       routes: routing.routes.map((route) => renderRoute(route, profile)),
     },
     inhibit_rules: renderInhibitRules(inhibitRules),
-    receivers: renderReceivers(routing, options.webhookBaseUrl ?? defaultWebhookBaseUrl),
+    receivers: renderReceivers(routing, {
+      receiverUrl: options.webhookBaseUrl ?? defaultWebhookBaseUrl,
+      incidentServerUrl: options.incidentServerUrl ?? defaultIncidentServerUrl,
+      incidentTokenFile: options.incidentTokenFile ?? defaultIncidentTokenFile,
+    }),
   };
 }
 
@@ -64,8 +73,9 @@ export function renderAlertmanagerFile(
     `for the ${profile.name} profile. Do not edit it by hand: change those files and run the`,
     'command again. The timings come from the profile in src/slo/profiles.ts.',
     '',
-    'The webhook URLs point at the alert receiver of the local stack. `srekit stack up`',
-    'renders this file for its own receiver address and profile.',
+    'The webhook URLs point at the alert receiver and the incident server of the local',
+    'stack. `srekit stack up` renders this file for its own addresses, token file and',
+    'profile.',
   ].map((line) => (line === '' ? '' : ` ${line}`)).join('\n');
 
   const route = document.get('route') as YAMLMap;

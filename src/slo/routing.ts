@@ -7,20 +7,33 @@ export const alertReceivers = ['page', 'warn', 'ticket', 'deadmansswitch'] as co
 /** The name of one of {@link alertReceivers}. */
 export type AlertReceiver = (typeof alertReceivers)[number];
 
-/**
- * The webhook paths under the webhook base URL: one per receiver, and
- * `incident`, which the page receiver also notifies.
- */
-export const webhookPaths = [...alertReceivers, 'incident'] as const;
+/** The webhook paths of the alert receiver: one per receiver of the routing tree. */
+export const webhookPaths = alertReceivers;
 
 /** The name of one of {@link webhookPaths}. */
 export type WebhookPath = (typeof webhookPaths)[number];
 
 /**
- * Base URL of the webhooks in the committed alertmanager.yml: the alert
+ * Base URL of the alert receiver in the committed alertmanager.yml: the
  * receiver of the local stack at its default port (base port 19090 + 5).
  */
 export const defaultWebhookBaseUrl = 'http://127.0.0.1:19095';
+
+/**
+ * Base URL of the incident server in the committed alertmanager.yml: the
+ * incident server of the local stack at its default port (base port 19090 + 6).
+ */
+export const defaultIncidentServerUrl = 'http://127.0.0.1:19096';
+
+/** The path of the incident server's Alertmanager webhook. */
+export const incidentWebhookPath = '/v1/webhooks/alertmanager';
+
+/**
+ * The file with the incident server's API token in the committed
+ * alertmanager.yml: the path where monitoring/docker-compose.yml mounts the
+ * `incident-token` secret.
+ */
+export const defaultIncidentTokenFile = '/run/secrets/incident-token';
 
 /** One route of the routing tree, with the reason for it written above it in the file. */
 export interface RouteSpec {
@@ -33,9 +46,12 @@ export interface RouteSpec {
   timing: SeverityLabel;
 }
 
-/** One webhook of a receiver. */
+/**
+ * One webhook of a receiver: a path of the alert receiver, or `incident`
+ * for the incident server's Alertmanager webhook, which needs its token.
+ */
 export interface WebhookSpec {
-  path: WebhookPath;
+  path: WebhookPath | 'incident';
   sendResolved: boolean;
 }
 
@@ -111,7 +127,9 @@ export const routing: RoutingSpec = {
       comment: 'A page also opens an incident. Two webhooks in one receiver, rather than a '
         + 'second route with `continue: true`, get the same groups at the same moment, so the '
         + 'incident starts with exactly the alerts of the page. Alertmanager retries each '
-        + 'webhook on its own, so an incident server that is down delays no page.',
+        + 'webhook on its own, so an incident server that is down delays no page. The incident '
+        + 'webhook sends the server\'s bearer token, which Alertmanager reads from a file, so '
+        + 'the token never appears in this configuration.',
       webhooks: [
         { path: 'page', sendResolved: true },
         { path: 'incident', sendResolved: true },
@@ -139,10 +157,19 @@ export interface AlertmanagerRoute {
   routes?: AlertmanagerRoute[];
 }
 
+/** A webhook of alertmanager.yml, with the bearer token it sends when it needs one. */
+export interface AlertmanagerWebhook {
+  url: string;
+  send_resolved: boolean;
+  http_config?: {
+    authorization: { type: 'Bearer'; credentials_file: string };
+  };
+}
+
 /** A receiver of alertmanager.yml with its webhooks. */
 export interface AlertmanagerReceiver {
   name: string;
-  webhook_configs: Array<{ url: string; send_resolved: boolean }>;
+  webhook_configs: AlertmanagerWebhook[];
 }
 
 /** An inhibit rule of alertmanager.yml. */
@@ -171,17 +198,36 @@ export function renderRoute(spec: RouteSpec, profile: Profile): AlertmanagerRout
   };
 }
 
-/** Returns the receivers of `spec` with each webhook URL under `webhookBaseUrl`. */
+/** Where the webhooks of the receivers send their notifications. */
+export interface WebhookTargets {
+  /** Base URL of the alert receiver, to which each {@link WebhookPath} is appended. */
+  receiverUrl: string;
+  /** Base URL of the incident server, to which {@link incidentWebhookPath} is appended. */
+  incidentServerUrl: string;
+  /** File that Alertmanager reads the incident server's bearer token from at each send. */
+  incidentTokenFile: string;
+}
+
+/** Returns the receivers of `spec` with each webhook pointing at its target. */
 export function renderReceivers(
   spec: RoutingSpec,
-  webhookBaseUrl: string,
+  targets: WebhookTargets,
 ): AlertmanagerReceiver[] {
-  const base = webhookBaseUrl.replace(/\/+$/, '');
+  const receiverUrl = targets.receiverUrl.replace(/\/+$/, '');
+  const incidentServerUrl = targets.incidentServerUrl.replace(/\/+$/, '');
   return spec.receivers.map((receiver) => ({
     name: receiver.name,
-    webhook_configs: receiver.webhooks.map((webhook) => ({
-      url: `${base}/${webhook.path}`,
-      send_resolved: webhook.sendResolved,
-    })),
+    webhook_configs: receiver.webhooks.map((webhook): AlertmanagerWebhook => {
+      if (webhook.path !== 'incident') {
+        return { url: `${receiverUrl}/${webhook.path}`, send_resolved: webhook.sendResolved };
+      }
+      return {
+        url: `${incidentServerUrl}${incidentWebhookPath}`,
+        send_resolved: webhook.sendResolved,
+        http_config: {
+          authorization: { type: 'Bearer', credentials_file: targets.incidentTokenFile },
+        },
+      };
+    }),
   }));
 }

@@ -6,7 +6,7 @@ import {
 import { SrekitError } from '../common/errors.js';
 import { writeJsonLine } from '../common/io.js';
 import { createLogger } from '../common/logger.js';
-import { defaultWorkdir } from './layout.js';
+import { defaultWorkdir, stackLayout } from './layout.js';
 import { defaultBasePort, portsFromBase } from './ports.js';
 import { startReceiver } from './receiver.js';
 import { startStack, stopStack } from './stack.js';
@@ -43,12 +43,15 @@ const workdirOption = () => new Option('--workdir <dir>', 'directory with the st
 /** Adds the `srekit stack` commands to the program. */
 export const registerStackCommands: RegisterCommands = (program, context) => {
   const stack = program.command('stack')
-    .description('run Prometheus, Alertmanager, node-exporter and the service on loopback ports')
+    .description('run Prometheus, Alertmanager, node-exporter, the service and the incident '
+      + 'server on loopback ports')
     .addHelpText('after', `
 Every part runs from installed binaries (Debian packages prometheus,
-prometheus-alertmanager, prometheus-node-exporter) on 127.0.0.1. The stack
-uses six consecutive ports from ${defaultBasePort}, in this order: prometheus,
-alertmanager, node-exporter, service, service admin API, alert receiver.`);
+prometheus-alertmanager, prometheus-node-exporter) or from this repository's
+dist/ on 127.0.0.1. The stack uses seven consecutive ports from ${defaultBasePort},
+in this order: prometheus, alertmanager, node-exporter, service, service
+admin API, alert receiver, incident server. Each up writes a new incident
+API token to the file incident-token in the workdir (mode 0600).`);
   registerUp(stack, context);
   registerStatus(stack, context);
   registerDown(stack, context);
@@ -61,7 +64,8 @@ function registerUp(stack: Command, context: CommandContext): void {
     .addOption(new Option('--profile <name>', 'timings to render the configs for')
       .choices(['production', 'gameday']).default('production'))
     .addOption(workdirOption())
-    .option('--base-port <port>', 'first of the six consecutive ports', parsePort, defaultBasePort)
+    .option('--base-port <port>', 'first of the seven consecutive ports', parsePort,
+      defaultBasePort)
     .addOption(new Option('--timeout <duration>', 'time each part may take to become ready: '
       + 'more than 0, in seconds, or with a unit ms, s, m or h')
       .argParser(parsePositiveDuration).default(30, '30s'))
@@ -210,6 +214,7 @@ function printStatus(out: Writable, status: StackStatus, json: boolean): void {
       component.health, component.url)}\n`);
   }
   out.write(`service admin API: ${status.endpoints.serviceAdmin}\n`);
+  out.write(`incident API token: ${stackLayout(status.workdir).incidentTokenFile}\n`);
 }
 
 function row(name: string, pid: string, port: string, health: string, url: string): string {

@@ -6,13 +6,16 @@ import { stackHost, type StackPorts } from './ports.js';
 
 /** The processes of the local stack, in the order they start. */
 export const componentNames = [
-  'receiver', 'node-exporter', 'service', 'alertmanager', 'prometheus',
+  'receiver', 'node-exporter', 'service', 'incident', 'alertmanager', 'prometheus',
 ] as const;
 
 /** One process of the local stack. */
 export type ComponentName = (typeof componentNames)[number];
 
-/** Programs from Debian packages that the stack runs; the service and receiver run on Node.js. */
+/**
+ * Programs from Debian packages that the stack runs. The service, the receiver
+ * and the incident server run on Node.js.
+ */
 export type ExternalProgram = 'prometheus' | 'alertmanager' | 'node-exporter';
 
 /** Paths of the programs that {@link resolveExecutables} found. */
@@ -82,6 +85,17 @@ export interface LaunchContext {
   nodePath: string;
   /** The profile the stack runs with, which sets Prometheus's alert resend delay. */
   profile: Profile;
+  /** The incident server's API token, the content of the layout's incident token file. */
+  incidentToken: string;
+}
+
+/** A component's command line, working directory and its own environment variables. */
+export interface ComponentCommand {
+  command: string;
+  args: string[];
+  cwd?: string;
+  /** Variables added to the stack's environment for this component only. */
+  env?: Record<string, string>;
 }
 
 /** How to run one component and how to tell that it is ready. */
@@ -91,7 +105,7 @@ export interface ComponentSpec {
   listener: keyof StackPorts;
   /** Path that returns a 2xx status once the component serves requests. */
   readinessPath: string;
-  command(context: LaunchContext): { command: string; args: string[]; cwd?: string };
+  command(context: LaunchContext): ComponentCommand;
 }
 
 const listen = (port: number) => `${stackHost}:${port}`;
@@ -131,6 +145,20 @@ export const componentSpecs: Record<ComponentName, ComponentSpec> = {
         '--port', String(ports.service), '--faults', '--admin-port', String(ports.serviceAdmin),
         '--database-url', `sqlite:${layout.serviceDatabase}`],
       cwd: layout.serviceData,
+    }),
+  },
+  incident: {
+    name: 'incident',
+    listener: 'incident',
+    readinessPath: '/healthz',
+    // The token goes through the environment, which other users cannot
+    // read, rather than a flag, which the process list shows to everyone.
+    command: ({ layout, ports, nodePath, incidentToken }) => ({
+      command: nodePath,
+      args: [sources.cli, 'incident', 'serve', '--host', stackHost,
+        '--port', String(ports.incident), '--database-url', `sqlite:${layout.incidentDatabase}`],
+      cwd: layout.incidentData,
+      env: { SREKIT_INCIDENT_TOKEN: incidentToken },
     }),
   },
   alertmanager: {

@@ -45,7 +45,11 @@ export async function renderStackConfigs(options: RenderStackConfigsOptions): Pr
   await writeText(layout.prometheusConfig, prometheus.toString());
 
   const alertmanager = await loadYaml(sources.alertmanagerConfig);
-  renderAlertmanagerConfig(alertmanager, profile, receiverUrl);
+  renderAlertmanagerConfig(alertmanager, profile, {
+    webhookBaseUrl: receiverUrl,
+    incidentServerUrl: `http://${stackHost}:${ports.incident}`,
+    incidentTokenFile: layout.incidentTokenFile,
+  });
   await writeText(layout.alertmanagerConfig, alertmanager.toString());
 }
 
@@ -102,13 +106,17 @@ function renderPrometheusConfig(
 
 /**
  * Replaces the committed alertmanager.yml in `config` with the routing that
- * src/slo renders for `profile`, every webhook pointing at the stack's alert
- * receiver. Rendering it again, rather than patching the committed file,
- * keeps the timings and comments true for the profile.
+ * src/slo renders for `profile`, the webhooks pointing at the stack's alert
+ * receiver and incident server. Rendering it again, rather than patching the
+ * committed file, keeps the timings and comments true for the profile.
  */
-function renderAlertmanagerConfig(config: Document, profile: Profile, receiverUrl: string): void {
+function renderAlertmanagerConfig(
+  config: Document,
+  profile: Profile,
+  targets: { webhookBaseUrl: string; incidentServerUrl: string; incidentTokenFile: string },
+): void {
   const rendered = parseDocument(renderAlertmanagerFile(profile, {
-    webhookBaseUrl: receiverUrl,
+    ...targets,
     command: 'srekit stack up',
   }));
   config.commentBefore = rendered.commentBefore;

@@ -1,7 +1,7 @@
 /**
  * The local stack: Prometheus, Alertmanager, node-exporter, the reference
- * service and an alert receiver, run from installed binaries on loopback
- * ports. The game day drives it through {@link startStack}.
+ * service, an alert receiver and the incident server, run from installed
+ * binaries on loopback ports. The game day drives it through {@link startStack}.
  */
 export { registerStackCommands } from './commands.js';
 export { componentNames } from './components.js';

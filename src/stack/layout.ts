@@ -14,7 +14,7 @@ export const sources = {
   /** The SLO specs that `srekit slo generate` turns into rules/slos.yml. */
   sloSpecs: join(repositoryRoot, 'monitoring/slos'),
   runbooks: join(repositoryRoot, 'docs/runbooks'),
-  /** The compiled srekit command, which runs the service and the receiver. */
+  /** The compiled srekit command, which runs the service, the receiver and the incident server. */
   cli: join(repositoryRoot, 'dist/src/bin.js'),
 };
 
@@ -22,6 +22,11 @@ export const sources = {
 export interface StackLayout {
   workdir: string;
   stateFile: string;
+  /**
+   * The incident server's API token, readable only by its owner (mode 0600).
+   * Each `up` writes a new one, and Alertmanager reads it for the incident webhook.
+   */
+  incidentTokenFile: string;
   logDir: string;
   configDir: string;
   prometheusConfig: string;
@@ -43,6 +48,10 @@ export interface StackLayout {
   backupRepository: string;
   textfileDir: string;
   notificationsFile: string;
+  /** The incident server's working directory. */
+  incidentData: string;
+  /** The incident server's SQLite database, inside {@link StackLayout.incidentData}. */
+  incidentDatabase: string;
 }
 
 /** The default working directory, relative to the current directory. */
@@ -54,9 +63,11 @@ export function stackLayout(workdir: string): StackLayout {
   const configDir = join(root, 'config');
   const dataDir = join(root, 'data');
   const serviceData = join(dataDir, 'service');
+  const incidentData = join(dataDir, 'incident');
   return {
     workdir: root,
     stateFile: join(root, 'state.json'),
+    incidentTokenFile: join(root, 'incident-token'),
     logDir: join(root, 'logs'),
     configDir,
     prometheusConfig: join(configDir, 'prometheus.yml'),
@@ -71,6 +82,8 @@ export function stackLayout(workdir: string): StackLayout {
     backupRepository: join(dataDir, 'backups'),
     textfileDir: join(dataDir, 'node-exporter-textfile'),
     notificationsFile: join(dataDir, 'receiver', 'notifications.jsonl'),
+    incidentData,
+    incidentDatabase: join(incidentData, 'incidents.sqlite'),
   };
 }
 

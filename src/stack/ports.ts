@@ -13,13 +13,15 @@ export interface StackPorts {
   serviceAdmin: number;
   /** The alert receiver that records Alertmanager's webhooks. */
   receiver: number;
+  /** The incident server, which receives the page receiver's incident webhook. */
+  incident: number;
 }
 
 /** Base URLs (`http://127.0.0.1:PORT`) of the same listeners as {@link StackPorts}. */
 export type StackEndpoints = Record<keyof StackPorts, string>;
 
 /**
- * First of the six consecutive ports the stack uses by default: 19090 and up
+ * First of the seven consecutive ports the stack uses by default: 19090 and up
  * keep clear of the standard ports of a real Prometheus (9090), Alertmanager
  * (9093) and node-exporter (9100) on the same machine.
  */
@@ -32,6 +34,7 @@ const portOffsets: Record<keyof StackPorts, number> = {
   service: 3,
   serviceAdmin: 4,
   receiver: 5,
+  incident: 6,
 };
 
 /** The name of each listener in messages and help text. */
@@ -42,12 +45,13 @@ export const listenerLabels: Record<keyof StackPorts, string> = {
   service: 'service',
   serviceAdmin: 'service admin API',
   receiver: 'alert receiver',
+  incident: 'incident server',
 };
 
 /** Every listener of the stack, in the order of their ports. */
 export const listenerNames = Object.keys(portOffsets) as Array<keyof StackPorts>;
 
-/** Returns the ports `base` to `base + 5`, assigned in the order of {@link listenerNames}. */
+/** Returns the ports `base` to `base + 6`, assigned in the order of {@link listenerNames}. */
 export function portsFromBase(base: number = defaultBasePort): StackPorts {
   const last = base + listenerNames.length - 1;
   if (!Number.isInteger(base) || base < 1 || last > 65535) {

@@ -10,8 +10,8 @@ import { webhookPaths, type WebhookPath } from '../slo/index.js';
 
 /**
  * The webhook paths the receiver accepts: one per Alertmanager receiver (the
- * severities and the dead man's switch that the Watchdog heartbeat goes to),
- * and `incident`, which the page receiver also notifies.
+ * severities and the dead man's switch that the Watchdog heartbeat goes to).
+ * The page receiver's second webhook goes to the incident server instead.
  */
 export const receiverNames: readonly WebhookPath[] = webhookPaths;
 
@@ -54,7 +54,7 @@ class HttpError extends Error {
 
 /**
  * Starts the alert receiver: an HTTP server that records Alertmanager
- * webhook deliveries on /page, /incident, /warn, /ticket and
+ * webhook deliveries on /page, /warn, /ticket and
  * /deadmansswitch, and returns them all on GET /notifications.
  */
 export async function startReceiver(options: ReceiverOptions): Promise<RunningReceiver> {

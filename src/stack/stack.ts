@@ -1,4 +1,5 @@
-import { mkdir, open, rm } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { mkdir, open, rm, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { SrekitError } from '../common/errors.js';
 import {
@@ -29,7 +30,7 @@ export interface StartStackOptions {
   workdir: string;
   /** `production` or `gameday`. */
   profile: string;
-  /** Ports to use instead of the defaults (19090 to 19095). */
+  /** Ports to use instead of the defaults (19090 to 19096). */
   ports?: Partial<StackPorts>;
   /** Receives one short line for each step. */
   onProgress?: (message: string) => void;
@@ -55,6 +56,8 @@ export interface Stack {
   readonly ports: StackPorts;
   /** Base URL of each listener, such as `http://127.0.0.1:19090` for Prometheus. */
   readonly endpoints: StackEndpoints;
+  /** The bearer token of the incident server's /v1 API, also in the layout's token file. */
+  readonly incidentToken: string;
   /** Returns the log file of a component. */
   logFile(name: ComponentName): string;
   /** Stops one component (SIGTERM, then SIGKILL after the grace period); the rest keep running. */
@@ -77,10 +80,11 @@ const defaultStopGraceMs = 10_000;
 
 /**
  * Starts the local stack from installed binaries: alert receiver,
- * node-exporter, the service with fault injection, Alertmanager and
- * Prometheus, each in its own process group on loopback, with configs
- * rendered for the profile. Resolves when every component is ready; the
- * processes keep running after the caller exits.
+ * node-exporter, the service with fault injection, the incident server,
+ * Alertmanager and Prometheus, each in its own process group on loopback,
+ * with configs rendered for the profile and a new incident API token.
+ * Resolves when every component is ready; the processes keep running after
+ * the caller exits.
  *
  * Every input, the ports and an earlier stack in the same working directory
  * are checked before anything is written. On a later failure it stops
@@ -115,8 +119,9 @@ export async function startStack(options: StartStackOptions): Promise<Stack> {
   // removes nothing on failure, because then another `up` may own the
   // directory.
   const state = await claimWorkdir(layout, profile, ports, progress);
+  const incidentToken = randomBytes(32).toString('base64url');
   const stack = new RunningStack(layout, state, profile, {
-    launch: { layout, ports, executables, nodePath: process.execPath, profile },
+    launch: { layout, ports, executables, nodePath: process.execPath, profile, incidentToken },
     env,
     progress,
     readyTimeoutMs,
@@ -125,6 +130,7 @@ export async function startStack(options: StartStackOptions): Promise<Stack> {
   });
   try {
     await prepareWorkdir(layout);
+    await writeIncidentToken(layout, incidentToken);
     await renderStackConfigs({ layout, profile, ports });
     for (const name of componentNames) {
       options.signal?.throwIfAborted();
@@ -199,6 +205,17 @@ async function removeStartFiles(
   for (const directory of [layout.configDir, layout.dataDir, layout.logDir]) {
     await rm(directory, { recursive: true, force: true });
   }
+  await rm(layout.incidentTokenFile, { force: true });
+}
+
+/**
+ * Replaces the incident token file with a new one that only its owner can
+ * read. Removing it first makes sure the mode applies, because `writeFile`
+ * sets the mode only when it creates the file.
+ */
+async function writeIncidentToken(layout: StackLayout, token: string): Promise<void> {
+  await rm(layout.incidentTokenFile, { force: true });
+  await writeFile(layout.incidentTokenFile, `${token}\n`, { mode: 0o600, flag: 'wx' });
 }
 
 /**
@@ -313,7 +330,7 @@ async function prepareWorkdir(layout: StackLayout): Promise<void> {
   }
   const directories = [layout.logDir, layout.configDir, layout.prometheusData,
     layout.alertmanagerData, layout.serviceData, layout.textfileDir,
-    dirname(layout.notificationsFile)];
+    dirname(layout.notificationsFile), layout.incidentData];
   for (const directory of directories) await mkdir(directory, { recursive: true });
 }
 
@@ -330,6 +347,7 @@ class RunningStack implements Stack {
   readonly workdir: string;
   readonly ports: StackPorts;
   readonly endpoints: StackEndpoints;
+  readonly incidentToken: string;
 
   constructor(
     readonly layout: StackLayout,
@@ -340,6 +358,7 @@ class RunningStack implements Stack {
     this.workdir = layout.workdir;
     this.ports = state.ports;
     this.endpoints = endpointsFor(state.ports);
+    this.incidentToken = settings.launch.incidentToken;
   }
 
   logFile(name: ComponentName): string {
@@ -351,12 +370,12 @@ class RunningStack implements Stack {
     if (existing && isProcessRunning(existing.pid, existing.startTime)) return;
 
     const spec = componentSpecs[name];
-    const { command, args, cwd } = spec.command(this.settings.launch);
+    const { command, args, cwd, env: componentEnv } = spec.command(this.settings.launch);
     const port = this.ports[spec.listener];
     const logFile = this.logFile(name);
     // The stack runs one Prometheus, so its `replica` external label has a
     // fixed value unless the caller chose one.
-    const env = { PROMETHEUS_REPLICA: 'stack', ...this.settings.env };
+    const env = { PROMETHEUS_REPLICA: 'stack', ...this.settings.env, ...componentEnv };
     const started = await spawnDetached({ command, args, cwd, logFile, env });
     this.settings.progress(`started ${name} (pid ${started.pid}) on ${stackHost}:${port}`);
     const record: ComponentRecord = {

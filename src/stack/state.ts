@@ -24,6 +24,9 @@ const portsSchema = z.object({
   service: z.number().int(),
   serviceAdmin: z.number().int(),
   receiver: z.number().int(),
+  // A state file written before the incident server joined the stack has
+  // no incident port, and 0 keeps it readable, so `down` still stops it.
+  incident: z.number().int().default(0),
 });
 
 const stateSchema = z.object({
