@@ -136,6 +136,11 @@ function encodeHeader(header: Headers): Buffer {
 /** Waits for 'drain', and fails if `output` closes first, which a failed pipeline does. */
 function waitForDrain(output: Writable): Promise<void> {
   return new Promise((resolve, reject) => {
+    // A stream destroyed before this call emits no further 'close'.
+    if (output.destroyed) {
+      reject(output.errored ?? new Error('the archive stream closed before it was complete'));
+      return;
+    }
     const onDrain = () => {
       output.off('close', onClose);
       resolve();
