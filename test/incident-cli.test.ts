@@ -257,11 +257,23 @@ describe('srekit incident against a server', () => {
     assert.equal(result.code, 0, result.err);
   });
 
-  test('action-done needs the database', async () => {
-    const result = await cli(['action-done', 'INC-1', '1', '--server', serverUrl()],
-      { SREKIT_INCIDENT_TOKEN: token });
-    assert.equal(result.code, 2);
-    assert.match(result.err, /server cannot mark action items done.*\nhint: run the command with --database-url/);
+  test('action-done marks an item done through the server', async () => {
+    const env = { SREKIT_INCIDENT_TOKEN: token, SREKIT_INCIDENT_URL: serverUrl() };
+    const declared = await cli(['declare', '--severity', 'SEV3', '--json', 'Action items'], env);
+    const reference = String(JSON.parse(declared.out).reference);
+    await cli(['action', reference, '--owner', 'ben', '--due', '2026-12-11', 'Add an index'], env);
+
+    const done = await cli(['action-done', reference, '1', '--json'], env);
+    const again = await cli(['action-done', reference, '1'], env);
+    const unknown = await cli(['action-done', reference, '2'], env);
+
+    assert.equal(done.code, 0, done.err);
+    assert.deepEqual(JSON.parse(done.out).actionItems,
+      [{ item: 1, title: 'Add an index', owner: 'ben', due: '2026-12-11', done: true }]);
+    assert.equal(again.code, 2);
+    assert.match(again.err, /action item 1 is already done \[INCIDENT_INVALID_CHANGE\]/);
+    assert.equal(unknown.code, 2);
+    assert.match(unknown.err, /has no action item 2 \[INCIDENT_INVALID_CHANGE\]/);
   });
 
   test('missing or wrong token exits 2', async () => {

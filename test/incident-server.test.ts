@@ -150,6 +150,10 @@ describe('incident server commands', () => {
         route: 'snooze', body: { until: '2026-12-04T21:00:00Z' },
         check: (i) => assert.equal(typeof i.remindersSnoozedUntil, 'string'),
       },
+      {
+        route: 'action-items/1/done',
+        check: (i) => assert.equal((i.actionItems as { done: boolean }[])[0]?.done, true),
+      },
       { route: 'resolve', check: (i) => assert.equal(i.state, 'resolved') },
     ];
     for (const step of steps) {
@@ -260,6 +264,26 @@ describe('incident server bad input', () => {
       const response = await callApi(`${server.url}${item.path()}`, {
         method: 'POST', body: item.body, rawBody: item.rawBody, headers,
       });
+      assert.equal(response.status, item.status, JSON.stringify(response.body));
+      assert.equal(field(response, 'code'), item.code);
+      assert.match(String(field(response, 'error')), item.message);
+      assert.deepEqual(await server.countRows(), before);
+    });
+  }
+
+  const actionItemCases = [
+    { name: 'item zero', item: '0', status: 400, code: 'INVALID_INPUT', message: /"0"/ },
+    { name: 'item not a number', item: 'x', status: 400, code: 'INVALID_INPUT', message: /"x"/ },
+    {
+      name: 'unknown item', item: '7', status: 409, code: 'INCIDENT_INVALID_CHANGE',
+      message: /no action item 7/,
+    },
+  ];
+  for (const item of actionItemCases) {
+    test(`action item done with ${item.name} gets ${item.status}`, async () => {
+      const before = await server.countRows();
+      const response = await callApi(
+        `${server.url}/v1/incidents/${open}/action-items/${item.item}/done`, { method: 'POST' });
       assert.equal(response.status, item.status, JSON.stringify(response.body));
       assert.equal(field(response, 'code'), item.code);
       assert.match(String(field(response, 'error')), item.message);

@@ -13,7 +13,6 @@ import {
 } from './model.js';
 import { writePostmortem, type PostmortemFlags } from './cli-postmortem.js';
 import type { Actor, IncidentService } from './service-api.js';
-import type { IncidentStore } from './store.js';
 import { addServeCommand } from './serve-command.js';
 
 const exitStatus = `
@@ -245,17 +244,10 @@ function registerFollowUps(incident: Command, context: CommandContext): void {
     .description('mark an action item done')
     .addArgument(referenceArgument())
     .argument('<item>', 'action item number, as `show` lists it', parseItem)
-    .addHelpText('after', help(['srekit incident action-done INC-7 2 --database-url sqlite:PATH'],
-      'This command needs the database: the HTTP API has no route for it yet.'))
+    .addHelpText('after', help(['srekit incident action-done INC-7 2']))
     .action((number: number, item: number, flags: WriteFlags) =>
-      change(context, 'updated', flags, (service, actor) => {
-        if (!isStore(service)) {
-          throw new SrekitError('USAGE', 'the incident server cannot mark action items done', {
-            hint: 'run the command with --database-url on the server\'s database',
-          });
-        }
-        return service.completeActionItem(number, item, actor);
-      }));
+      change(context, 'updated', flags,
+        (service, actor) => service.completeActionItem(number, item, actor)));
 
   addWriteOptions(incident.command('snooze'))
     .description('pause update reminders')
@@ -312,8 +304,4 @@ function parseItem(value: string): number {
     throw new InvalidArgumentError(`invalid action item "${value}": expected a positive integer`);
   }
   return item;
-}
-
-function isStore(service: IncidentService): service is IncidentStore {
-  return 'completeActionItem' in service;
 }

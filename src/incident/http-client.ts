@@ -88,6 +88,10 @@ export class HttpIncidentClient implements IncidentService {
     return this.post(`${incidentPath(number)}/action-items`, input, actor);
   }
 
+  completeActionItem(number: number, item: number, actor: Actor): Promise<Incident> {
+    return this.post(`${incidentPath(number)}/action-items/${item}/done`, {}, actor);
+  }
+
   snoozeReminders(number: number, until: string, actor: Actor): Promise<Incident> {
     return this.post(`${incidentPath(number)}/snooze`, { until }, actor);
   }

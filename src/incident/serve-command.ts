@@ -28,7 +28,8 @@ Examples:
 
 Routes: GET and POST /v1/incidents, GET /v1/incidents/INC-N, POST
 /v1/incidents/INC-N/{state,severity,roles,notes,updates,milestones,
-action-items,snooze,resolve,cancel}, POST /v1/webhooks/alertmanager (the
+action-items,snooze,resolve,cancel}, POST
+/v1/incidents/INC-N/action-items/N/done, POST /v1/webhooks/alertmanager (the
 receiver's webhook_configs url, with http_config.authorization set to the
 token), GET /healthz, /metrics, /status and /status.json. Every POST
 accepts an Idempotency-Key header: a repeat within 24 hours gets the first

@@ -54,6 +54,9 @@ export const actionItemBody = body({ title: text, owner: text, due: text });
 
 export const snoozeBody = body({ until: time });
 
+/** The body of `/action-items/N/done`: nothing, or an empty object. */
+export const actionItemDoneBody = body({}).optional();
+
 /** The body of `/resolve` and `/cancel`, which may be empty. */
 export const closingBody = body({ reason: text.nullable().optional() }).optional();
 

@@ -4,8 +4,8 @@ import { parseReference, type Incident } from './model.js';
 import type { IdempotencyStore, StoredResponse } from './idempotency.js';
 import { authorHeader, sourceHeader } from './http-client.js';
 import {
-  actionItemBody, closingBody, declareBody, listQuery, milestoneBody, noteBody, roleBody,
-  severityBody, snoozeBody, stateBody, updateBody,
+  actionItemBody, actionItemDoneBody, closingBody, declareBody, listQuery, milestoneBody,
+  noteBody, roleBody, severityBody, snoozeBody, stateBody, updateBody,
 } from './server-requests.js';
 import { respondIdempotently } from './server-respond.js';
 import { parseWith } from './server-validation.js';
@@ -105,6 +105,23 @@ export function registerIncidentRoutes(
       });
     });
   }
+
+  registerActionItemDone(app, options);
+}
+
+/** Registers `POST /v1/incidents/:ref/action-items/:item/done`. */
+function registerActionItemDone(app: FastifyInstance, options: IncidentRoutesOptions): void {
+  const { service, idempotency } = options;
+  const route = '/v1/incidents/:ref/action-items/:item/done';
+  app.post<{ Params: { ref: string; item: string } }>(route, async (request, reply) => {
+    await respondIdempotently(idempotency, request, reply, async () => {
+      const number = numberOf(request.params.ref);
+      const item = actionItemOf(request.params.item);
+      parseWith(actionItemDoneBody, request.body, 'invalid action item completion');
+      const incident = await service.completeActionItem(number, item, actorOf(request));
+      return { statusCode: 200, body: incident } satisfies StoredResponse;
+    });
+  });
 }
 
 /** Returns the Location header of a declared incident's response. */
@@ -122,6 +139,15 @@ function numberOf(ref: string): number {
       + 'expected INC- followed by a number, such as INC-7');
   }
   return number;
+}
+
+/** Parses the action item number from the URL, raising INVALID_INPUT unless it is positive. */
+function actionItemOf(value: string): number {
+  if (!/^[1-9]\d{0,8}$/.test(value)) {
+    throw new SrekitError('INVALID_INPUT', `invalid action item number "${value.slice(0, 40)}": `
+      + 'expected a positive integer, such as 2');
+  }
+  return Number(value);
 }
 
 /**

@@ -97,6 +97,11 @@ export interface IncidentService {
     number: number, milestone: Milestone, at: string, actor: Actor,
   ): Promise<Incident>;
   addActionItem(number: number, input: ActionItemInput, actor: Actor): Promise<Incident>;
+  /**
+   * Marks action item `item` done; INCIDENT_INVALID_CHANGE when the incident
+   * has no such item or it is done already.
+   */
+  completeActionItem(number: number, item: number, actor: Actor): Promise<Incident>;
   snoozeReminders(number: number, until: string, actor: Actor): Promise<Incident>;
   /**
    * Applies an Alertmanager message. Alerts are known by fingerprint and

@@ -27,14 +27,8 @@ export interface IncidentServiceOptions {
   clock?: Clock;
 }
 
-/**
- * The database-backed incident service, which also serves the notifiers.
- * It can also mark action items done, which the HTTP API does not offer.
- */
-export interface IncidentStore extends IncidentService, NotifierStore {
-  /** Marks action item `item` done; INCIDENT_INVALID_CHANGE when it is unknown or done. */
-  completeActionItem(number: number, item: number, actor: Actor): Promise<Incident>;
-}
+/** The database-backed incident service, which also serves the notifiers. */
+export type IncidentStore = IncidentService & NotifierStore;
 
 /**
  * Creates the incident service on an open, migrated database (see
