@@ -37,10 +37,14 @@ test('game day detects every fault', { timeout: 300_000 }, async (t) => {
   assert.deepEqual(report.checks.map((check) => `${check.scenario} ${check.name}`), [
     'a InstanceDown firing at the page receiver',
     'b SloErrorBudgetBurn{tier="fast"} firing at the page receiver',
+    'b SloErrorBudgetBurn{tier="fast"} opened an incident',
+    'b incident of SloErrorBudgetBurn{tier="fast"} links its runbook',
+    'b SloErrorBudgetBurn{tier="fast"} opened one incident for repeated deliveries',
     'c HighErrorRatio inhibited at Alertmanager',
     'd HighErrorRatio resolved at Alertmanager',
     'e InstanceDown resolved at the page receiver',
     'e SloErrorBudgetBurn{tier="fast"} resolved at the page receiver',
+    'e incident of SloErrorBudgetBurn{tier="fast"} moved to monitoring',
     'e HighErrorRatio not sent to the page receiver',
     'f HighLatencyP95 firing at the warn receiver',
     'g HighLatencyP95 resolved at the warn receiver',
@@ -70,6 +74,30 @@ test('game day detects every fault', { timeout: 300_000 }, async (t) => {
   assert.ok(failures > 0, 'no request failed during the error scenario');
   assert.ok(failures < report.traffic.sent * 0.3, `${failures} of ${report.traffic.sent} failed`);
 
+  // The burn opened one incident, which links the runbook of the alert, and
+  // its timeline runs from the page to the move to monitoring.
+  const byName = new Map(report.checks.map((check) => [check.name, check]));
+  const runbook = byName.get('incident of SloErrorBudgetBurn{tier="fast"} links its runbook');
+  assert.equal(runbook?.observedValue, '/runbooks/slo-error-budget-burn.md');
+  assert.equal(byName.get('SloErrorBudgetBurn{tier="fast"} opened one incident for repeated '
+    + 'deliveries')?.observedValue, '1 incident, 0 new events');
+  const incident = report.incidents?.followed[0];
+  assert.ok(incident, 'the report has no incident');
+  assert.equal(report.incidents?.followed.length, 1);
+  assert.match(incident.reference, /^INC-\d+$/);
+  assert.equal(incident.state, 'monitoring');
+  assert.ok(incident.openedAfterSeconds > 0, `opened ${incident.openedAfterSeconds} s after`);
+  assert.equal(incident.runbookUrls.length, 1);
+  assert.match(incident.runbookUrls[0] ?? '',
+    /^http:\/\/127\.0\.0\.1:\d+\/runbooks\/slo-error-budget-burn\.md$/);
+  const events = incident.timeline.map((entry) => entry.event);
+  assert.match(events[0] ?? '', /^declared "/);
+  assert.ok(events.some((event) => event.startsWith('SloErrorBudgetBurn firing since ')));
+  assert.ok(events.some((event) => event.startsWith('SloErrorBudgetBurn resolved at ')));
+  assert.match(events.at(-1) ?? '', /^triage → monitoring: /);
+  assert.deepEqual([...new Set(incident.timeline.map((entry) => entry.source))],
+    ['alertmanager']);
+
   // The restore takes seconds, far inside the 30-minute RTO and 15-minute RPO.
   const restore = report.checks.filter((check) => check.scenario === 'h');
   assert.equal(restore[0]?.expectedMaxSeconds, 1800);
@@ -89,6 +117,8 @@ test('game day detects every fault', { timeout: 300_000 }, async (t) => {
   assert.match(markdown, /Profile: `gameday`/);
   assert.match(markdown, /\| a \| InstanceDown firing at the page receiver \| ≤ \d+\.\d s \| \d+\.\d s \| pass \|/);
   assert.match(markdown, /\| h \| restored database passes integrity_check \| ok \| ok \| pass \|/);
+  assert.ok(markdown.includes(`### ${incident.reference}: `), 'the report names the incident');
+  assert.match(markdown, /\| time \(UTC\) \| source \| event \|\n\|---\|---\|---\|\n\| \d\d:\d\d:/);
 });
 
 test('unknown profile starts nothing', async (t) => {

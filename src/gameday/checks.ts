@@ -5,6 +5,7 @@ import {
   maxSecondsToResolveBurn, maxSecondsToStopFiring,
   type AlertTiming, type BurnAlertTiming,
 } from './expectations.js';
+import type { IncidentMatch } from './incidents.js';
 import type { NotificationMatch } from './notifications.js';
 import type { CheckResult } from './report.js';
 
@@ -38,8 +39,22 @@ export interface AbsenceCheck {
   settleSeconds: number;
 }
 
+/**
+ * An incident that an alert must open at the incident server, or move to
+ * `monitoring` once it resolves, and the longest that may take.
+ */
+export interface IncidentCheck {
+  kind: 'incident';
+  name: string;
+  /** The alert as {@link describeAlert} names it, for the report. */
+  alert: string;
+  match: IncidentMatch;
+  outcome: 'opened' | 'monitoring';
+  expectedMaxSeconds: number;
+}
+
 /** One outcome a scenario waits for. */
-export type CheckSpec = NotificationCheck | AlertmanagerCheck | AbsenceCheck;
+export type CheckSpec = NotificationCheck | AlertmanagerCheck | AbsenceCheck | IncidentCheck;
 
 /**
  * The result of a check that a scenario's act measured itself, such as the
@@ -47,9 +62,11 @@ export type CheckSpec = NotificationCheck | AlertmanagerCheck | AbsenceCheck;
  */
 export type MeasuredCheck = Omit<CheckResult, 'scenario'>;
 
-// Names the alert as a selector with the labels that tell its variants
-// apart, such as SloErrorBudgetBurn{tier="fast"}.
-function describe(alert: WatchedAlert): string {
+/**
+ * Names the alert as a selector with the labels that tell its variants
+ * apart, such as SloErrorBudgetBurn{tier="fast"}.
+ */
+export function describeAlert(alert: WatchedAlert): string {
   const labels = Object.entries(alert.labels)
     .filter(([name]) => name === 'tier')
     .map(([name, value]) => `${name}="${value}"`);
@@ -67,7 +84,7 @@ function notificationMatch(
 export function firing(alert: WatchedAlert, timing: AlertTiming): NotificationCheck {
   return {
     kind: 'notification',
-    name: `${describe(alert)} firing at the ${alert.receiver} receiver`,
+    name: `${describeAlert(alert)} firing at the ${alert.receiver} receiver`,
     match: notificationMatch(alert, 'firing'),
     expectedMaxSeconds: maxSecondsToDetect(timing),
   };
@@ -77,7 +94,7 @@ export function firing(alert: WatchedAlert, timing: AlertTiming): NotificationCh
 export function resolved(alert: WatchedAlert, timing: AlertTiming): NotificationCheck {
   return {
     kind: 'notification',
-    name: `${describe(alert)} resolved at the ${alert.receiver} receiver`,
+    name: `${describeAlert(alert)} resolved at the ${alert.receiver} receiver`,
     match: notificationMatch(alert, 'resolved'),
     expectedMaxSeconds: maxSecondsToResolve(timing),
   };
@@ -101,7 +118,7 @@ export function burnResolved(alert: WatchedAlert, timing: BurnAlertTiming): Noti
 export function inhibited(alert: RatioAlert, timing: AlertTiming): AlertmanagerCheck {
   return {
     kind: 'alertmanager',
-    name: `${describe(alert)} inhibited at Alertmanager`,
+    name: `${describeAlert(alert)} inhibited at Alertmanager`,
     match: { alertname: alert.alertname, state: 'inhibited' },
     expectedMaxSeconds: maxSecondsToDetect(timing),
   };
@@ -111,7 +128,7 @@ export function inhibited(alert: RatioAlert, timing: AlertTiming): AlertmanagerC
 export function resolvedAtAlertmanager(alert: RatioAlert, timing: AlertTiming): AlertmanagerCheck {
   return {
     kind: 'alertmanager',
-    name: `${describe(alert)} resolved at Alertmanager`,
+    name: `${describeAlert(alert)} resolved at Alertmanager`,
     match: { alertname: alert.alertname, state: 'resolved' },
     expectedMaxSeconds: maxSecondsToStopFiring(timing),
   };
@@ -126,9 +143,43 @@ export function resolvedAtAlertmanager(alert: RatioAlert, timing: AlertTiming): 
 export function neverFiring(alert: WatchedAlert, since: string): AbsenceCheck {
   return {
     kind: 'absence',
-    name: `${describe(alert)} not sent to the ${alert.receiver} receiver`,
+    name: `${describeAlert(alert)} not sent to the ${alert.receiver} receiver`,
     match: notificationMatch(alert, 'firing'),
     since,
     settleSeconds: alert.timing.groupInterval + deliveryAllowanceSeconds,
+  };
+}
+
+/**
+ * Expects the incident server to open an incident for `alert`. The page
+ * receiver sends each notification to the pager and to the incident server
+ * at once, so the bound is that of the `page` notification check.
+ */
+export function incidentOpened(alert: WatchedAlert, page: NotificationCheck): IncidentCheck {
+  return {
+    kind: 'incident',
+    name: `${describeAlert(alert)} opened an incident`,
+    alert: describeAlert(alert),
+    match: { alertname: alert.alertname, labels: alert.labels },
+    outcome: 'opened',
+    expectedMaxSeconds: page.expectedMaxSeconds,
+  };
+}
+
+/**
+ * Expects the incident of `alert` to move to `monitoring` when the alert
+ * resolves, within the bound of the `resolved` notification check.
+ */
+export function incidentMonitoring(
+  alert: WatchedAlert,
+  resolved: NotificationCheck,
+): IncidentCheck {
+  return {
+    kind: 'incident',
+    name: `incident of ${describeAlert(alert)} moved to monitoring`,
+    alert: describeAlert(alert),
+    match: { alertname: alert.alertname, labels: alert.labels },
+    outcome: 'monitoring',
+    expectedMaxSeconds: resolved.expectedMaxSeconds,
   };
 }

@@ -1,6 +1,11 @@
 import { sleep } from '../common/interrupt.js';
 import { waitForAlertmanager } from './alertmanager.js';
-import type { AbsenceCheck, AlertmanagerCheck, NotificationCheck } from './checks.js';
+import type {
+  AbsenceCheck, AlertmanagerCheck, IncidentCheck, NotificationCheck,
+} from './checks.js';
+import { runIncidentCheck } from './incident-checks.js';
+import { collectIncidents, type FollowedIncident, type IncidentsSeen } from './incident-report.js';
+import type { IncidentServer } from './incidents.js';
 import { fetchNotifications, notificationMatches, waitForNotification } from './notifications.js';
 import { queryValues, waitUntil } from './prometheus.js';
 import type { CheckResult, GamedayReport } from './report.js';
@@ -15,10 +20,14 @@ export type GamedayEvent =
   | { type: 'progress'; message: string }
   | { type: 'check'; result: CheckResult };
 
-/** When the traffic started and when each scenario acted, by scenario id. */
+/**
+ * When the traffic started, when each scenario acted, by scenario id, and
+ * the incidents that checks saw open.
+ */
 interface Timeline {
   trafficStartedAt: Date;
   actedAt: Map<string, Date>;
+  followed: FollowedIncident[];
 }
 
 /** The inputs of {@link runScenarios}. */
@@ -46,7 +55,7 @@ export async function runScenarios(run: ScenarioRun): Promise<GamedayReport> {
   const checks: CheckResult[] = [];
   let error: string | undefined;
   traffic.start();
-  const timeline: Timeline = { trafficStartedAt: new Date(), actedAt: new Map() };
+  const timeline: Timeline = { trafficStartedAt: new Date(), actedAt: new Map(), followed: [] };
   try {
     await warmUp(run);
     for (const scenario of run.scenarios) {
@@ -58,6 +67,7 @@ export async function runScenarios(run: ScenarioRun): Promise<GamedayReport> {
   } finally {
     await traffic.stop();
   }
+  const incidents = await readIncidents(run, timeline.followed);
   return {
     startedAt,
     finishedAt: new Date(),
@@ -65,8 +75,28 @@ export async function runScenarios(run: ScenarioRun): Promise<GamedayReport> {
     scenarios: run.scenarios.map(({ id, title }) => ({ id, title })),
     checks,
     traffic: traffic.snapshot(),
+    ...(incidents === undefined ? {} : { incidents }),
     ...(error === undefined ? {} : { error }),
   };
+}
+
+function incidentServer(run: ScenarioRun): IncidentServer {
+  return { url: run.stack.endpoints.incident, token: run.stack.incidentToken };
+}
+
+// The report shows the incidents even after a failed check, and a server
+// that cannot be read leaves only their section out.
+async function readIncidents(
+  run: ScenarioRun,
+  followed: FollowedIncident[],
+): Promise<IncidentsSeen | undefined> {
+  try {
+    return await collectIncidents(incidentServer(run), followed);
+  } catch (caught) {
+    const reason = caught instanceof Error ? caught.message : String(caught);
+    run.onEvent({ type: 'progress', message: `could not read the incidents: ${reason}` });
+    return undefined;
+  }
 }
 
 // Prometheus must see every target up and the service's traffic before a
@@ -101,10 +131,15 @@ async function runScenario(
     trafficSeconds: (actedAt.getTime() - timeline.trafficStartedAt.getTime()) / 1000,
     requestsPerSecond: run.requestsPerSecond,
   });
-  const timed = checks.filter((check) => check.kind !== 'absence');
+  const timed = checks.filter((check) => check.kind === 'notification'
+    || check.kind === 'alertmanager');
   const results = measured.map((check) => emitResult(run, { scenario: scenario.id, ...check }));
   const waited = timed.map((check) => runCheck(run, scenario, check, actedAt));
   results.push(...await Promise.all(waited));
+  for (const check of checks) {
+    if (check.kind !== 'incident') continue;
+    results.push(...await runIncidentStep(run, scenario, check, { actedAt, timeline }));
+  }
   for (const check of checks) {
     if (check.kind === 'absence') results.push(await runAbsenceCheck(run, scenario, check, timeline));
   }
@@ -145,6 +180,38 @@ async function runCheck(
     observedSeconds,
     passed: observedSeconds !== undefined && observedSeconds <= check.expectedMaxSeconds,
   });
+}
+
+// Waits for an incident outcome, and follows an opened incident for the report.
+async function runIncidentStep(
+  run: ScenarioRun,
+  scenario: Scenario,
+  check: IncidentCheck,
+  moment: { actedAt: Date; timeline: Timeline },
+): Promise<CheckResult[]> {
+  const { actedAt, timeline } = moment;
+  run.onEvent({
+    type: 'progress',
+    message: `waiting for ${check.name} (expected within ${check.expectedMaxSeconds.toFixed(1)} s)`,
+  });
+  const waitSeconds = Math.max(2 * check.expectedMaxSeconds, check.expectedMaxSeconds + 30);
+  const { results, opened } = await runIncidentCheck({
+    server: incidentServer(run),
+    receiverUrl: run.stack.endpoints.receiver,
+    actedAt,
+    deadline: new Date(actedAt.getTime() + waitSeconds * 1000),
+    signal: run.signal,
+  }, check);
+  if (opened !== undefined) {
+    const { alert, match } = check;
+    timeline.followed.push({ scenario: scenario.id, alert, match, actedAt });
+    run.onEvent({
+      type: 'progress',
+      message: `incident ${opened.reference} opened ${opened.openedAfterSeconds.toFixed(1)} s `
+        + 'after the fault',
+    });
+  }
+  return results.map((result) => emitResult(run, { scenario: scenario.id, ...result }));
 }
 
 // Looks once, after the settle time, for a notification that must not have

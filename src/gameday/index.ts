@@ -47,7 +47,7 @@ export const registerGamedayCommands: RegisterCommands = (program: Command, cont
       .choices(['gameday', 'production']).default('gameday'))
     .option('--rate <n>', 'steady traffic in requests per second, up to 1000; the fast-burn '
       + 'scenario needs at least 50 with the gameday profile', parseRate, 50)
-    .option('--base-port <port>', 'first of six consecutive loopback ports', parsePort,
+    .option('--base-port <port>', 'first of seven consecutive loopback ports', parsePort,
       defaultBasePort)
     .option('--keep-stack', 'leave the stack running afterwards')
     .option('--json', 'print progress and results as JSON lines tagged with "type"')
@@ -55,10 +55,13 @@ export const registerGamedayCommands: RegisterCommands = (program: Command, cont
 Scenarios, in order:
   a  node-exporter stops: InstanceDown must reach the page receiver
   b  3.5% of requests fail: the fast SLO burn must reach the page receiver
+     and open one incident with its runbook link, also when the page is
+     delivered again
   c  30% fail: Alertmanager must list HighErrorRatio as inhibited by the burn
   d  3.5% fail again: HighErrorRatio must resolve at Alertmanager, inhibited
-  e  all recover: InstanceDown and the burn resolve at the page receiver, and
-     HighErrorRatio has not paged since c
+  e  all recover: InstanceDown and the burn resolve at the page receiver,
+     the burn's incident moves to monitoring, and HighErrorRatio has not
+     paged since c
   f  requests take 750 ms longer: HighLatencyP95 must reach the warn receiver
   g  the latency recovers: HighLatencyP95 must resolve at the warn receiver
   h  the service's database is backed up, deleted and restored: the service

@@ -6,7 +6,11 @@ export interface ReceivedNotification {
   receivedAt: string;
   payload: {
     status?: string;
-    alerts?: Array<{ status?: string; labels?: Record<string, string> }>;
+    alerts?: Array<{
+      status?: string;
+      labels?: Record<string, string>;
+      annotations?: Record<string, string>;
+    }>;
   };
 }
 

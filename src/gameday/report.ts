@@ -1,3 +1,6 @@
+import {
+  formatIncidentLines, renderIncidentsMarkdown, type IncidentsSeen,
+} from './incident-report.js';
 import type { TrafficStats } from './traffic.js';
 
 /** The outcome of one game day check. Times are in seconds from the fault or the fix. */
@@ -31,6 +34,8 @@ export interface GamedayReport {
   scenarios: Array<{ id: string; title: string }>;
   checks: CheckResult[];
   traffic: TrafficStats;
+  /** The incidents at the incident server at the end; unset when they could not be read. */
+  incidents?: IncidentsSeen;
   /** Set when the game day stopped early, for example because the stack failed to start. */
   error?: string;
 }
@@ -74,7 +79,9 @@ export function formatTable(report: GamedayReport): string {
   const line = (row: string[]) =>
     row.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join('  ').trimEnd();
   const verdict = reportPassed(report) ? 'game day passed' : 'game day FAILED';
-  return [line(rows[0] ?? []), ...rows.slice(1).map(line), '', verdict, ''].join('\n');
+  const incidents = formatIncidentLines(report.incidents);
+  return [line(rows[0] ?? []), ...rows.slice(1).map(line), '', ...incidents, verdict, '']
+    .join('\n');
 }
 
 function trafficSummary(traffic: TrafficStats): string {
@@ -122,7 +129,10 @@ export function renderMarkdown(report: GamedayReport): string {
     'The restore scenario measures its own times: the restore time runs from the',
     'destruction of the database to the first read of an order from before the backup,',
     'and the data loss window from the start of the backup to the destruction.',
+    'Incident times run to the time the incident server recorded: the creation of the',
+    'incident, or its move to monitoring.',
     '',
+    ...renderIncidentsMarkdown(report.incidents),
   );
   return lines.join('\n');
 }

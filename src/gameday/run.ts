@@ -80,6 +80,7 @@ function assertRate(requestsPerSecond: number, alerts: ScenarioAlerts, profile: 
 function gamedayStack(stack: Stack): GamedayStack {
   return {
     endpoints: stack.endpoints,
+    incidentToken: stack.incidentToken,
     serviceDatabase: stack.layout.serviceDatabase,
     backupRepository: stack.layout.backupRepository,
     stopComponent: (name: GamedayComponent) => stack.stopComponent(name),

@@ -1,8 +1,8 @@
 import { SrekitError } from '../common/errors.js';
 import type { ScenarioAlerts } from './alerts.js';
 import {
-  burnFiring, burnResolved, firing, inhibited, neverFiring, resolved, resolvedAtAlertmanager,
-  type CheckSpec, type MeasuredCheck,
+  burnFiring, burnResolved, firing, incidentMonitoring, incidentOpened, inhibited, neverFiring,
+  resolved, resolvedAtAlertmanager, type CheckSpec, type MeasuredCheck,
 } from './checks.js';
 import {
   noiseDeviations, quantileCondition,
@@ -22,7 +22,10 @@ export interface GamedayStack {
     prometheus: string;
     alertmanager: string;
     receiver: string;
+    incident: string;
   };
+  /** The bearer token of the incident server's /v1 API. */
+  incidentToken: string;
   /** The service's SQLite database file. */
   serviceDatabase: string;
   /** A directory for the restore scenario's backup repository, missing until it runs. */
@@ -177,7 +180,10 @@ function errorScenarios(alerts: ScenarioAlerts): Scenario[] {
       title: `${percent(fastBurnErrorShare)} of requests fail: a fast burn under the 5xx ratio `
         + 'threshold',
       act: (stack) => setFaults(stack.endpoints.serviceAdmin, { errorRate: fastBurnErrorShare }),
-      checks: (context) => [burnFiring(burn, burnTiming(context, fastBurnErrorShare))],
+      checks: (context) => {
+        const page = burnFiring(burn, burnTiming(context, fastBurnErrorShare));
+        return [page, incidentOpened(burn, page)];
+      },
     },
     {
       id: 'c',
@@ -202,11 +208,15 @@ function errorScenarios(alerts: ScenarioAlerts): Scenario[] {
       },
       // The short window may still hold outage errors when d was short, so
       // the bound assumes the outage share.
-      checks: (context) => [
-        resolved(instanceDown, instanceDown.timing),
-        burnResolved(burn, burnTiming(context, outageErrorShare)),
-        neverFiring(errorRatio, 'c'),
-      ],
+      checks: (context) => {
+        const burnPageResolved = burnResolved(burn, burnTiming(context, outageErrorShare));
+        return [
+          resolved(instanceDown, instanceDown.timing),
+          burnPageResolved,
+          incidentMonitoring(burn, burnPageResolved),
+          neverFiring(errorRatio, 'c'),
+        ];
+      },
     },
   ];
 }
