@@ -45,6 +45,32 @@ describe('incident server', () => {
     assert.equal(unknown.status, 401);
   });
 
+  const wrongMethods = [
+    { method: 'DELETE', path: '/v1/incidents/INC-1', allow: 'GET, HEAD' },
+    { method: 'PUT', path: '/v1/incidents', allow: 'GET, HEAD, POST' },
+    { method: 'GET', path: '/v1/webhooks/alertmanager', allow: 'POST' },
+    { method: 'GET', path: '/v1/incidents/INC-1/notes', allow: 'POST' },
+    { method: 'PATCH', path: '/v1/incidents/INC-1/action-items/1/done', allow: 'POST' },
+    { method: 'POST', path: '/healthz', allow: 'GET, HEAD' },
+    { method: 'DELETE', path: '/status.json', allow: 'GET, HEAD' },
+  ];
+  for (const { method, path, allow } of wrongMethods) {
+    test(`${method} ${path} gets 405`, async () => {
+      const before = await server.countRows();
+      const response = await callApi(`${server.url}${path}`, { method });
+      assert.equal(response.status, 405, JSON.stringify(response.body));
+      assert.equal(response.headers.get('allow'), allow);
+      assert.equal(field(response, 'code'), 'INVALID_INPUT');
+      assert.equal(field(response, 'error'), `method ${method} is not allowed on ${path}`);
+      assert.deepEqual(await server.countRows(), before);
+    });
+  }
+
+  test('wrong method on /v1 without a token gets 401', async () => {
+    const response = await callApi(`${server.url}/v1/incidents`, { method: 'DELETE', token: null });
+    assert.equal(response.status, 401);
+  });
+
   test('public routes need no token', async () => {
     const health = await callApi(`${server.url}/healthz`, { token: null });
     assert.equal(health.status, 200);

@@ -10,6 +10,7 @@ import type { IncidentState } from './model.js';
 import { createBearerCheck } from './server-auth.js';
 import { handleServerError, handleUnknownRoute } from './server-errors.js';
 import { useJsonParser } from './server-json.js';
+import { collectRouteMethods, rejectOtherMethods } from './server-methods.js';
 import { registerIncidentRoutes } from './server-routes.js';
 import { registerStatusRoutes, type StatusPageSettings } from './server-status.js';
 import { registerWebhookRoute } from './server-webhook.js';
@@ -73,6 +74,7 @@ export function buildIncidentServer(options: IncidentServerOptions): FastifyInst
     metrics.recordRequest(request.method, route, reply.statusCode, reply.elapsedTime / 1000);
   });
 
+  const routes = collectRouteMethods(app);
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/metrics', async (_request, reply) => {
     const text = await metrics.registry.metrics();
@@ -83,6 +85,7 @@ export function buildIncidentServer(options: IncidentServerOptions): FastifyInst
   registerStatusRoutes(app, {
     service: options.service, clock, settings: options.statusPage ?? { components: [] },
   });
+  rejectOtherMethods(app, routes);
   return app;
 }
 
