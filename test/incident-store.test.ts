@@ -90,3 +90,48 @@ describe('incident store control characters', () => {
     }
   });
 });
+
+describe('incident store follow-ups after closing', () => {
+  test('closed incident accepts action item changes', async () => {
+    const opened = await openSqliteStore();
+    try {
+      const { store } = opened;
+      await store.declare({ title: 'Orders API down', severity: 'SEV2' }, cliActor);
+      await store.addActionItem(1,
+        { title: 'Add an index', owner: 'ben', due: '2026-12-11' }, cliActor);
+      await store.changeState(1, 'resolved', null, cliActor);
+      await store.changeState(1, 'closed', null, cliActor);
+
+      const done = await store.completeActionItem(1, 1, cliActor);
+      const added = await store.addActionItem(1,
+        { title: 'Alert on pool use', owner: 'cleo', due: '2026-12-18' }, cliActor);
+
+      assert.equal(done.state, 'closed');
+      assert.equal(done.actionItems[0]?.done, true);
+      assert.equal(added.state, 'closed');
+      const items = added.actionItems.map((item) => [item.item, item.done]);
+      assert.deepEqual(items, [[1, true], [2, false]]);
+      await assert.rejects(store.addNote(1, 'late note', cliActor),
+        assertSrekitError('INCIDENT_INVALID_CHANGE', /INC-1: it is closed/));
+    } finally {
+      await opened.cleanup();
+    }
+  });
+
+  test('cancelled incident rejects action items', async () => {
+    const opened = await openSqliteStore();
+    try {
+      const { store } = opened;
+      await store.declare({ title: 'False alarm', severity: 'SEV3' }, cliActor);
+      await store.changeState(1, 'cancelled', null, cliActor);
+      const before = JSON.stringify(await store.get(1));
+
+      await assert.rejects(
+        store.addActionItem(1, { title: 'Fix', owner: 'ben', due: '2026-12-11' }, cliActor),
+        assertSrekitError('INCIDENT_INVALID_CHANGE', /INC-1: it is cancelled/));
+      assert.equal(JSON.stringify(await store.get(1)), before);
+    } finally {
+      await opened.cleanup();
+    }
+  });
+});

@@ -49,12 +49,14 @@ export function createIncidentService(
   /**
    * Loads incident `number` under its lock, checks that it may still change,
    * and appends the events that `decide` returns for it, all at one time `at`.
+   * A follow-up (action items) may also change a closed incident.
    */
   const change = (
     number: number,
     actor: Actor,
     decide: (incident: Incident, at: string) => IncidentEventBody[],
     requestedState?: IncidentState,
+    followUp = false,
   ): Promise<Incident> => {
     const checkedNumber = checkNumber(number);
     const checkedActor = checkActor(actor);
@@ -62,7 +64,7 @@ export function createIncidentService(
       await transaction.lockIncident(checkedNumber);
       const incident = await loadIncident(transaction.db, checkedNumber);
       if (incident === undefined) throw incidentNotFound(checkedNumber);
-      ensureChangeable(incident, requestedState);
+      if (!followUp || incident.state !== 'closed') ensureChangeable(incident, requestedState);
       const at = now();
       const bodies = decide(incident, at);
       return appendEvents(transaction.db, checkedNumber, incident, bodies, at, checkedActor);
@@ -176,7 +178,7 @@ export function createIncidentService(
       return change(number, actor, (incident) => {
         const item = Math.max(0, ...incident.actionItems.map((existing) => existing.item)) + 1;
         return [{ type: 'action_item_added', item, title, owner, due }];
-      });
+      }, undefined, true);
     },
 
     async completeActionItem(number, item, actor) {
@@ -191,7 +193,7 @@ export function createIncidentService(
         }
         if (existing.done) throw invalidChange(incident.number, `action item ${item} is already done`);
         return [{ type: 'action_item_done', item }];
-      });
+      }, undefined, true);
     },
 
     async snoozeReminders(number, until, actor) {
