@@ -254,6 +254,15 @@ describe('incident server bad input', () => {
       status: 400, code: 'INVALID_INPUT', message: /severity: expected one of SEV1, SEV2, SEV3, SEV4, got "SEV9"/,
     },
     {
+      name: 'empty body', path: () => '/v1/incidents', rawBody: '',
+      status: 400, code: 'INVALID_INPUT',
+      message: /^invalid incident declaration: the request body is empty$/,
+    },
+    {
+      name: 'empty note body', path: () => `/v1/incidents/${open}/notes`, rawBody: '',
+      status: 400, code: 'INVALID_INPUT', message: /^invalid note: the request body is empty$/,
+    },
+    {
       name: 'missing title', path: () => '/v1/incidents', body: { severity: 'SEV2' },
       status: 400, code: 'INVALID_INPUT', message: /title: missing/,
     },

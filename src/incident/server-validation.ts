@@ -13,6 +13,13 @@ export function parseWith<S extends z.ZodType>(
 ): z.output<S> {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
+  // The JSON parser turns an empty body into undefined, which zod reports
+  // only as "missing" without saying what is missing.
+  if (value === undefined) {
+    throw new SrekitError('INVALID_INPUT', `${subject}: the request body is empty`, {
+      hint: 'send a JSON object with Content-Type: application/json',
+    });
+  }
   throw new SrekitError('INVALID_INPUT', `${subject}: ${describeIssues(result.error.issues)}`);
 }
 
