@@ -32,7 +32,7 @@ export function buildProgram(context: CommandContext): Command {
   const { io } = context;
   const program = new Command('srekit')
     .description('A reliability kit for a web service: the reference service, alerting as code,\n'
-      + 'the local monitoring stack, backups and the game day that proves them')
+      + 'the local monitoring stack, backups, incident response and the game day that proves them')
     .version(version, '-V, --version', 'print the version and exit')
     .exitOverride()
     .showHelpAfterError()
