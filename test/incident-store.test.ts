@@ -64,6 +64,31 @@ describe('incident store control characters', () => {
     });
   }
 
+  test('lone surrogate is rejected and changes nothing', async () => {
+    const opened = await openSqliteStore();
+    try {
+      await opened.store.declare({ title: 'Orders API down', severity: 'SEV2' }, cliActor);
+      const before = JSON.stringify(await opened.store.get(1));
+
+      await assert.rejects(opened.store.addNote(1, 'half \ud800 a pair', cliActor),
+        assertSrekitError('INVALID_INPUT', /invalid note .*lone UTF-16 surrogate/));
+      assert.equal(JSON.stringify(await opened.store.get(1)), before);
+    } finally {
+      await opened.cleanup();
+    }
+  });
+
+  test('paired surrogates are kept', async () => {
+    const opened = await openSqliteStore();
+    try {
+      const incident = await declare('Checkout \ud83d\udd25 on fire')(opened.store);
+      assert.equal(incident.title, 'Checkout 🔥 on fire');
+      assert.equal((await opened.store.get(1)).incident.title, 'Checkout 🔥 on fire');
+    } finally {
+      await opened.cleanup();
+    }
+  });
+
   test('error message escapes the control character', async () => {
     const opened = await openSqliteStore();
     try {

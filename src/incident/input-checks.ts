@@ -26,6 +26,9 @@ const isoDatePattern = /^\d{4}-\d{2}-\d{2}$/;
 const controlCharacter = /\p{Cc}/u;
 const controlCharacterInMultilineText = /(?![\t\n])\p{Cc}/u;
 const controlCharacters = /\p{Cc}/gu;
+// A lone UTF-16 surrogate, such as "\ud800" in JSON, has no UTF-8 encoding,
+// so every UTF-8 output (terminal, status page, Slack) would show U+FFFD.
+const loneSurrogate = /\p{Cs}/u;
 
 /**
  * Escapes each control character in `text` as `\uXXXX`, so that printing the
@@ -78,6 +81,10 @@ function checkTextWith(
     const code = control[0].charCodeAt(0).toString(16).padStart(4, '0');
     throw invalidInput(field, value, `it contains the control character U+${code.toUpperCase()}`,
       'remove control characters such as ESC, NUL or CR from the text');
+  }
+  if (loneSurrogate.test(text)) {
+    throw invalidInput(field, value, 'it contains a lone UTF-16 surrogate, which is not valid '
+      + 'Unicode', 'send the text as valid UTF-8 or with paired \\u escapes');
   }
   return text;
 }
