@@ -1,5 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { connect } from 'node:net';
 import { alert, message } from './helpers/incident.js';
 import {
   callApi, field, startTestIncidentServer, testToken, type TestIncidentServer,
@@ -70,6 +71,32 @@ describe('incident server', () => {
     const response = await callApi(`${server.url}/v1/incidents`, { method: 'DELETE', token: null });
     assert.equal(response.status, 401);
   });
+
+  const malformed = [
+    {
+      name: 'invalid header character', header: 'X-Incident-Author: ev\u0001il',
+      status: 400, message: /^malformed HTTP request: a header contains an invalid character$/,
+    },
+    {
+      name: 'oversized header', header: `X-Padding: ${'x'.repeat(70_000)}`,
+      status: 431, message: /^the request headers are larger than the server accepts$/,
+    },
+  ];
+  for (const item of malformed) {
+    test(`${item.name} gets ${item.status} with a JSON error`, async () => {
+      const before = await server.countRows();
+      const request = `POST /v1/incidents HTTP/1.1\r\nHost: 127.0.0.1\r\n${item.header}\r\n`
+        + `Authorization: Bearer ${testToken}\r\nContent-Length: 0\r\n\r\n`;
+      const response = await sendRawRequest(server.url, request);
+      const [head = '', body = ''] = response.split('\r\n\r\n');
+      assert.match(head, new RegExp(`^HTTP/1.1 ${item.status} `));
+      assert.match(head, /\r\nContent-Type: application\/json\r\n/);
+      const parsed = JSON.parse(body) as Record<string, unknown>;
+      assert.equal(parsed.code, 'INVALID_INPUT');
+      assert.match(String(parsed.error), item.message);
+      assert.deepEqual(await server.countRows(), before);
+    });
+  }
 
   test('public routes need no token', async () => {
     const health = await callApi(`${server.url}/healthz`, { token: null });
@@ -511,3 +538,19 @@ describe('incident server on PostgreSQL', () => {
     assert.match(String(response.body), /^incident_incidents\{state="triage"\} 2$/m);
   });
 });
+
+/** Sends `request` as raw bytes, so that it can break HTTP, and returns all the server sent. */
+function sendRawRequest(baseUrl: string, request: string): Promise<string> {
+  const { hostname, port } = new URL(baseUrl);
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(port), hostname);
+    const chunks: Buffer[] = [];
+    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+    socket.on('close', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    // The server may close the connection before the request is fully sent.
+    socket.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EPIPE' && error.code !== 'ECONNRESET') reject(error);
+    });
+    socket.end(request);
+  });
+}

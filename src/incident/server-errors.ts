@@ -1,4 +1,5 @@
-import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import type { Socket } from 'node:net';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { SrekitError, type ErrorCode } from '../common/errors.js';
 
 /** The JSON body of every error response of the incident API. */
@@ -78,6 +79,44 @@ export function handleServerError(
 export function handleUnknownRoute(request: FastifyRequest, reply: FastifyReply): void {
   void reply.code(404).send(errorBody('INVALID_INPUT', `no route for ${request.method} ${request.url}`,
     'the API serves /v1/incidents and /v1/webhooks/alertmanager'));
+}
+
+/**
+ * Responds to a request that Node.js could not parse (an invalid header
+ * character, headers over the size limit, a timeout) with an
+ * {@link ErrorBody}, like every other error of the API, and closes the
+ * connection. Fastify's default sends a body without `code`.
+ */
+export function handleClientError(
+  this: FastifyInstance,
+  error: Error & { code?: string },
+  socket: Socket,
+): void {
+  // The client closed a reset connection, so no response can reach it.
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+
+  const [status, reason, message] = describeClientError(error.code);
+  this.log.info({ code: error.code, statusCode: status }, 'malformed request rejected');
+  if (socket.writable) {
+    const body = JSON.stringify(errorBody('INVALID_INPUT', message));
+    socket.write(`HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\n`
+      + `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+  }
+  socket.destroy(error);
+}
+
+function describeClientError(code: string | undefined): [number, string, string] {
+  switch (code) {
+    case 'ERR_HTTP_REQUEST_TIMEOUT':
+      return [408, 'Request Timeout', 'the request was not received in time'];
+    case 'HPE_HEADER_OVERFLOW':
+      return [431, 'Request Header Fields Too Large',
+        'the request headers are larger than the server accepts'];
+    case 'HPE_INVALID_HEADER_TOKEN':
+      return [400, 'Bad Request', 'malformed HTTP request: a header contains an invalid character'];
+    default:
+      return [400, 'Bad Request', `malformed HTTP request (${code ?? 'unknown parser error'})`];
+  }
 }
 
 function describeFastifyError(error: FastifyError, request: FastifyRequest): string {

@@ -8,7 +8,7 @@ import { IdempotencyStore } from './idempotency.js';
 import { IncidentMetrics } from './metrics.js';
 import type { IncidentState } from './model.js';
 import { createBearerCheck } from './server-auth.js';
-import { handleServerError, handleUnknownRoute } from './server-errors.js';
+import { handleClientError, handleServerError, handleUnknownRoute } from './server-errors.js';
 import { useJsonParser } from './server-json.js';
 import { collectRouteMethods, rejectOtherMethods } from './server-methods.js';
 import { registerIncidentRoutes } from './server-routes.js';
@@ -57,6 +57,7 @@ export function buildIncidentServer(options: IncidentServerOptions): FastifyInst
     bodyLimit: options.bodyLimitBytes ?? incidentBodyLimitBytes,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
+    clientErrorHandler: handleClientError,
   });
   const metrics = new IncidentMetrics({
     countIncidentsByState: () => countIncidentsByState(options.db),
