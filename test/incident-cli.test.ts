@@ -180,6 +180,17 @@ describe('srekit incident on a SQLite database', () => {
     ['unknown action item', ['action-done', 'INC-1', '3'], { USER: 'ana' },
       /INC-1: it has no action item 3/],
     ['bad list state', ['list', '--state', 'done'], { USER: 'ana' }, /invalid state "done"/],
+    ['due date that does not exist',
+      ['action', 'INC-1', '--owner', 'ben', '--due', '2026-02-30', 'Fix'], { USER: 'ana' },
+      /due date "2026-02-30": the date does not exist in the calendar \[INVALID_INPUT\]/],
+    ['milestone on April 31', ['milestone', 'INC-1', 'started', '2026-04-31T10:00:00Z'],
+      { USER: 'ana' }, /"2026-04-31T10:00:00Z": the date does not exist in the calendar/],
+    ['milestone at hour 24', ['milestone', 'INC-1', 'started', '2026-12-04T24:00:00Z'],
+      { USER: 'ana' }, /"2026-12-04T24:00:00Z": it must be an ISO 8601 time/],
+    ['milestone in the future', ['milestone', 'INC-1', 'started', '2099-01-01T00:00:00Z'],
+      { USER: 'ana' }, /milestone time "2099-01-01T00:00:00.000Z": it is later than now/],
+    ['snooze beyond the date range', ['snooze', 'INC-1', '--for', '99999999999h'],
+      { USER: 'ana' }, /invalid snooze length .*year 275760\) \[INVALID_INPUT\]/],
   ];
   for (const [name, args, env, pattern] of badInput) {
     test(`${name} exits 2 and changes nothing`, async () => {

@@ -34,7 +34,7 @@ describe('incident HTTP client', () => {
     await client.postUpdate(declared.number,
       { audience: 'public', text: 'We are investigating.', state: 'investigating' }, actor);
     await client.addNote(declared.number, 'p95 at 900 ms', actor);
-    await client.recordMilestone(declared.number, 'mitigated', '2026-12-04T20:30:00Z', actor);
+    await client.recordMilestone(declared.number, 'mitigated', '2026-12-04T19:58:00Z', actor);
     await client.addActionItem(declared.number,
       { title: 'Cache prices', owner: 'bo', due: '2026-12-18' }, actor);
     await client.snoozeReminders(declared.number, '2026-12-04T21:00:00Z', actor);

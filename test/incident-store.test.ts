@@ -160,3 +160,32 @@ describe('incident store follow-ups after closing', () => {
     }
   });
 });
+
+describe('incident store milestone times', () => {
+  test('milestone up to five minutes ahead is kept', async () => {
+    const opened = await openSqliteStore();
+    try {
+      await opened.store.declare({ title: 'Orders API down', severity: 'SEV2' }, cliActor);
+      const ahead = new Date(opened.clock.now().getTime() + 4 * 60_000).toISOString();
+      const incident = await opened.store.recordMilestone(1, 'mitigated', ahead, cliActor);
+      assert.equal(incident.milestones.mitigated, ahead);
+    } finally {
+      await opened.cleanup();
+    }
+  });
+
+  test('milestone further ahead is rejected', async () => {
+    const opened = await openSqliteStore();
+    try {
+      await opened.store.declare({ title: 'Orders API down', severity: 'SEV2' }, cliActor);
+      const before = JSON.stringify(await opened.store.get(1));
+      const ahead = new Date(opened.clock.now().getTime() + 6 * 60_000).toISOString();
+
+      await assert.rejects(opened.store.recordMilestone(1, 'started', ahead, cliActor),
+        assertSrekitError('INVALID_INPUT', /milestone time .*: it is later than now/));
+      assert.equal(JSON.stringify(await opened.store.get(1)), before);
+    } finally {
+      await opened.cleanup();
+    }
+  });
+});

@@ -257,9 +257,7 @@ function registerFollowUps(incident: Command, context: CommandContext): void {
     .option('--until <time>', 'until this ISO 8601 time, such as 2026-12-04T22:00:00Z')
     .addHelpText('after', help(['srekit incident snooze INC-7 --for 30m']))
     .action((number: number, flags: WriteFlags & { for?: number; until?: string }) => {
-      const until = flags.until ?? (flags.for === undefined
-        ? undefined
-        : new Date(Date.now() + flags.for * 1000).toISOString());
+      const until = flags.until ?? (flags.for === undefined ? undefined : snoozeEnd(flags.for));
       if (until === undefined) {
         throw new SrekitError('USAGE', 'missing snooze length', {
           hint: 'pass --for DURATION, such as 30m, or --until TIME',
@@ -283,6 +281,17 @@ function registerPostmortem(incident: Command, context: CommandContext): void {
       withService(flags, context.io, async (service) => {
         await writePostmortem(await service.get(number), flags, context.io);
       }));
+}
+
+/** Returns the time `seconds` from now, raising INVALID_INPUT beyond what Date can hold. */
+function snoozeEnd(seconds: number): string {
+  const end = new Date(Date.now() + seconds * 1000);
+  if (Number.isNaN(end.getTime())) {
+    throw new SrekitError('INVALID_INPUT', `invalid snooze length ${seconds} s: `
+      + 'the end is later than a JavaScript date can hold (year 275760)',
+      { hint: 'pass a shorter --for, such as 2h' });
+  }
+  return end.toISOString();
 }
 
 function collect(value: string, previous: string[]): string[] {

@@ -108,9 +108,11 @@ export const checkAudience = (value: unknown): UpdateAudience =>
 
 /** Returns an ISO 8601 date and time with a zone as UTC (`…Z`), or raises INVALID_INPUT. */
 export function checkTime(field: string, value: unknown): string {
-  const time = typeof value === 'string' && isoTimePattern.test(value)
-    ? Date.parse(value)
-    : Number.NaN;
+  const wellFormed = typeof value === 'string' && isoTimePattern.test(value);
+  if (wellFormed && !isCalendarDate(value)) {
+    throw invalidInput(field, value, 'the date does not exist in the calendar');
+  }
+  const time = wellFormed && Number(value.slice(11, 13)) < 24 ? Date.parse(value) : Number.NaN;
   if (Number.isNaN(time)) {
     throw invalidInput(field, value, 'it must be an ISO 8601 time with a zone',
       'write it like 2026-12-04T20:41:00Z');
@@ -120,11 +122,23 @@ export function checkTime(field: string, value: unknown): string {
 
 /** Accepts a date (`2026-12-10`) as given or a time, which becomes UTC. */
 export function checkDateOrTime(field: string, value: unknown): string {
-  if (typeof value === 'string' && isoDatePattern.test(value)
-    && !Number.isNaN(Date.parse(value))) {
+  if (typeof value === 'string' && isoDatePattern.test(value)) {
+    if (!isCalendarDate(value)) {
+      throw invalidInput(field, value, 'the date does not exist in the calendar');
+    }
     return value;
   }
   return checkTime(field, value);
+}
+
+// Date.parse in V8 (Node.js 20) accepts any day up to 31 in every month and
+// rolls 2026-02-30 over to March 2, so the day is checked against the month.
+function isCalendarDate(text: string): boolean {
+  const year = Number(text.slice(0, 4));
+  const month = Number(text.slice(5, 7));
+  const day = Number(text.slice(8, 10));
+  const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
+  return month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth;
 }
 
 /** Returns the service names trimmed and without repeats, or raises INVALID_INPUT. */

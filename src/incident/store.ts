@@ -166,9 +166,10 @@ export function createIncidentService(
     async recordMilestone(number, milestone, at, actor) {
       const checkedMilestone = checkMilestone(milestone);
       const checkedAt = checkTime('milestone time', at);
-      return change(number, actor, () => [
-        { type: 'milestone_recorded', milestone: checkedMilestone, at: checkedAt },
-      ]);
+      return change(number, actor, (_incident, now) => {
+        ensureNotFuture('milestone time', checkedAt, now);
+        return [{ type: 'milestone_recorded', milestone: checkedMilestone, at: checkedAt }];
+      });
     },
 
     async addActionItem(number, input: ActionItemInput, actor) {
@@ -256,6 +257,17 @@ function ensureChangeable(incident: Incident, requestedState: IncidentState | un
     ? `it is ${state}, and a ${state} incident is final`
     : `it cannot move from ${state} to ${requestedState}, because a ${state} incident is final`;
   throw invalidChange(incident.number, reason, 'declare a new incident if the problem is back');
+}
+
+// A milestone has already happened, so a time after now is a typo that would
+// make the postmortem's durations negative. Five minutes allow for the clock
+// of the machine that runs the CLI being ahead of the server's.
+const clockSkewMs = 5 * 60_000;
+
+function ensureNotFuture(field: string, time: string, now: string): void {
+  if (Date.parse(time) <= Date.parse(now) + clockSkewMs) return;
+  throw invalidInput(field, time, `it is later than now (${now})`,
+    'give the time when the milestone happened, with its zone');
 }
 
 function ensureTransition(incident: Incident, to: IncidentState): void {
