@@ -39,6 +39,25 @@ describe('incident server', () => {
     });
   }
 
+  const malformedAuthorization = [
+    { name: 'Basic scheme', header: 'Basic YW5hOnNlY3JldA==' },
+    { name: 'two tokens', header: `Bearer ${testToken} extra` },
+    { name: 'scheme without token', header: 'Bearer' },
+  ];
+  for (const { name, header } of malformedAuthorization) {
+    test(`Authorization with ${name} gets 401`, async () => {
+      const before = await server.countRows();
+      const response = await callApi(`${server.url}/v1/incidents`, {
+        method: 'POST', body: declaration, token: null, headers: { authorization: header },
+      });
+      assert.equal(response.status, 401);
+      assert.equal(field(response, 'code'), 'INCIDENT_UNAUTHORIZED');
+      assert.match(String(field(response, 'error')),
+        /^invalid Authorization header, which must be "Bearer" and one token: /);
+      assert.deepEqual(await server.countRows(), before);
+    });
+  }
+
   test('list and unknown /v1 paths need the token', async () => {
     const list = await callApi(`${server.url}/v1/incidents`, { token: null });
     assert.equal(list.status, 401);

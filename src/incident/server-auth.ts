@@ -13,11 +13,7 @@ export function createBearerCheck(token: string) {
   return async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
     if (!isApiRequest(request)) return;
 
-    const header = request.headers.authorization;
-    const match = header === undefined ? null : /^Bearer +(\S+) *$/i.exec(header);
-    const problem = match === null
-      ? 'missing bearer token'
-      : timingSafeEqual(digest(match[1] ?? ''), expected) ? undefined : 'invalid bearer token';
+    const problem = findTokenProblem(request.headers.authorization, expected);
     if (problem === undefined) return;
 
     // The response logger records the 401 at info level, with the URL.
@@ -25,6 +21,16 @@ export function createBearerCheck(token: string) {
       .send(errorBody('INCIDENT_UNAUTHORIZED', `${problem}: send the header `
         + '"Authorization: Bearer TOKEN" with the token the server was started with'));
   };
+}
+
+/** Returns what is wrong with an Authorization header, or undefined when it carries the token. */
+function findTokenProblem(header: string | undefined, expected: Buffer): string | undefined {
+  if (header === undefined || header.trim() === '') return 'missing bearer token';
+
+  const match = /^Bearer +(\S+) *$/i.exec(header);
+  if (match === null) return 'invalid Authorization header, which must be "Bearer" and one token';
+
+  return timingSafeEqual(digest(match[1] ?? ''), expected) ? undefined : 'invalid bearer token';
 }
 
 // The matched route decides, and the raw URL covers requests that match none,
