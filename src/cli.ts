@@ -4,31 +4,52 @@ import { SrekitError } from './common/errors.js';
 import { ExitCode } from './common/exit-codes.js';
 import type { CommandContext, RegisterCommands } from './common/command.js';
 import type { Io } from './common/io.js';
-import { registerServiceCommands } from './service/index.js';
-import {
-  defaultWorkdir, readStackStatus, registerStackCommands, stackLayout,
-} from './stack/index.js';
-import { registerMonitoringCommands, registerSloCommands } from './slo/index.js';
-import { registerGamedayCommands } from './gameday/index.js';
-import { registerBackupCommands } from './backup/index.js';
-import { registerIncidentCommands } from './incident/index.js';
 
-const areas: RegisterCommands[] = [
-  registerServiceCommands,
-  registerStackCommands,
-  registerSloCommands,
-  // src/slo may not import src/stack, so the stack's state is passed in here.
-  (program, context) => registerMonitoringCommands(program, context,
-    { defaultWorkdir, readStackStatus, stackLayout }),
-  registerGamedayCommands,
-  registerBackupCommands,
-  registerIncidentCommands,
+/** An area of srekit: its top-level command names and a loader for its commands. */
+interface Area {
+  commands: string[];
+  load: () => Promise<RegisterCommands>;
+}
+
+// An area is imported only when its command runs, because importing all of them adds
+// about 70 MiB of RSS (the AWS SDK, pg, better-sqlite3, pino) before any command starts.
+const areas: Area[] = [
+  { commands: ['service'],
+    load: async () => (await import('./service/index.js')).registerServiceCommands },
+  { commands: ['stack'],
+    load: async () => (await import('./stack/index.js')).registerStackCommands },
+  { commands: ['slo'],
+    load: async () => (await import('./slo/index.js')).registerSloCommands },
+  { commands: ['monitoring'], load: loadMonitoringCommands },
+  { commands: ['gameday'],
+    load: async () => (await import('./gameday/index.js')).registerGamedayCommands },
+  { commands: ['backup'],
+    load: async () => (await import('./backup/index.js')).registerBackupCommands },
+  { commands: ['incident'],
+    load: async () => (await import('./incident/index.js')).registerIncidentCommands },
 ];
+
+async function loadMonitoringCommands(): Promise<RegisterCommands> {
+  const { registerMonitoringCommands } = await import('./slo/index.js');
+  const { defaultWorkdir, readStackStatus, stackLayout } = await import('./stack/index.js');
+  // src/slo may not import src/stack, so the stack's state is passed in here.
+  return (program, context) => registerMonitoringCommands(program, context,
+    { defaultWorkdir, readStackStatus, stackLayout });
+}
+
+/**
+ * Loads the commands that `argv` can reach: the area named by its first word, or every
+ * area when that word names none, as for `--help`, `help` and a mistyped command.
+ */
+async function loadCommands(argv: string[]): Promise<RegisterCommands[]> {
+  const named = areas.filter((area) => area.commands.includes(argv[0] ?? ''));
+  return Promise.all((named.length > 0 ? named : areas).map((area) => area.load()));
+}
 
 const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
 
-/** Builds the `srekit` program with every area's subcommands attached. */
-export function buildProgram(context: CommandContext): Command {
+/** Builds the `srekit` program with the subcommands of `registers` attached. */
+export function buildProgram(context: CommandContext, registers: RegisterCommands[]): Command {
   const { io } = context;
   const program = new Command('srekit')
     .description('A reliability kit for a web service: the reference service, alerting as code,\n'
@@ -41,7 +62,7 @@ export function buildProgram(context: CommandContext): Command {
       writeErr: (text) => io.stderr.write(text),
     })
     .addHelpText('after', exitStatusHelp);
-  for (const register of areas) register(program, context);
+  for (const register of registers) register(program, context);
   return program;
 }
 
@@ -52,7 +73,7 @@ export function buildProgram(context: CommandContext): Command {
 export async function run(argv: string[], io: Io): Promise<number> {
   let exitCode: number = ExitCode.ok;
   const context: CommandContext = { io, setExitCode: (code) => { exitCode = code; } };
-  const program = buildProgram(context);
+  const program = buildProgram(context, await loadCommands(argv));
   try {
     await program.parseAsync(argv, { from: 'user' });
     return exitCode;

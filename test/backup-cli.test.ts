@@ -374,3 +374,38 @@ test('key file errors never suggest overwriting it', async (t) => {
   assertExit(createAbsent, 2, /could not read key file/);
   assert.match(createAbsent.err, /head -c 32 \/dev\/urandom > .*missing-key/);
 });
+
+/**
+ * Runs the srekit CLI in a new Node.js process and returns the files of the packages it
+ * loaded. The script is a file, because worker threads inherit `--input-type` and fail.
+ */
+async function packagesLoadedBy(dir: string, args: string[]): Promise<string[]> {
+  const cli = new URL('../src/cli.js', import.meta.url).href;
+  const script = `
+    import { createRequire } from 'node:module';
+    const { run } = await import(${JSON.stringify(cli)});
+    const io = { stdout: process.stdout, stderr: process.stderr, env: process.env,
+      interactive: false };
+    const code = await run(${JSON.stringify(args)}, io);
+    const loaded = Object.keys(createRequire(import.meta.url).cache);
+    process.stdout.write(JSON.stringify({ code, loaded }));`;
+  const scriptFile = join(dir, 'loaded-packages.mjs');
+  await writeFile(scriptFile, script);
+  const output = execFileSync(process.execPath, [scriptFile], { encoding: 'utf8' });
+  const { code, loaded } = JSON.parse(output.slice(output.lastIndexOf('{"code"'))) as
+    { code: number; loaded: string[] };
+  assert.equal(code, 0, `srekit ${args.join(' ')} exited ${code}`);
+  return loaded;
+}
+
+test('create skips S3 and database clients', async (t) => {
+  const dir = await tempDir(t);
+  const { repo } = await newRepository(dir);
+  const source = await sourceWithFile(dir);
+  const loaded = await packagesLoadedBy(dir, ['backup', 'create', '--source', source, '--repo', repo]);
+  assert.ok(loaded.some((path) => path.includes('/zstd-napi/')), 'zstd-napi was not loaded');
+  for (const name of ['@aws-sdk', 'pg', 'better-sqlite3', 'yaml', 'pino']) {
+    const found = loaded.find((path) => path.includes(`/node_modules/${name}/`));
+    assert.equal(found, undefined, `backup create loaded ${name}`);
+  }
+});

@@ -1,8 +1,7 @@
+import { createHash, type Hash } from 'node:crypto';
 import type { Readable } from 'node:stream';
-import { finished } from 'node:stream/promises';
 import { extract, type Headers } from 'tar-stream';
 import { checkEntryHeader, checkEntryName, type EntryRuleOptions } from './entry-rules.js';
-import { HashTap } from './hash-tap.js';
 import type { FileEntry } from './manifest.js';
 import { DamagedArtifactError } from './segments.js';
 
@@ -16,11 +15,11 @@ export interface CheckedEntry {
 }
 
 /**
- * Receives each checked entry with its content. The handler must consume
- * `content` fully; the reader hashes it on the way and compares the hash
- * with the manifest once the handler resolves.
+ * Receives each checked entry with its content. The reader hashes the
+ * content on the way, reads what the handler left unread, and compares the
+ * hash with the manifest once the handler resolves.
  */
-export type EntryHandler = (entry: CheckedEntry, content: Readable) => Promise<void>;
+export type EntryHandler = (entry: CheckedEntry, content: AsyncIterable<Buffer>) => Promise<void>;
 
 /**
  * Reads the tar stream `tar`, checks every entry against the safety rules
@@ -48,19 +47,31 @@ export async function readArchive(
     seen.add(path);
     checkAgainstManifest(path, entry.header, record);
 
-    const content = new HashTap();
-    entry.on('error', (error: Error) => content.destroy(error));
-    entry.pipe(content);
+    // A plain generator per entry, not a stream, because 20,000 small files
+    // each with a Transform left enough garbage to add 60 MiB to the heap.
+    const hash = createHash('sha256');
+    const counter = { bytes: 0 };
+    const content = hashedChunks(entry, hash, counter);
     await handle({ path, header: entry.header, expected: record }, content);
-    if (!content.readableEnded) content.resume();
-    await finished(content);
+    for await (const chunk of content) void chunk;
     if (record.type === 'file'
-      && (content.bytes !== record.size || content.digest() !== record.sha256)) {
+      && (counter.bytes !== record.size || hash.digest('hex') !== record.sha256)) {
       throw damaged(`file ${path} does not match the SHA-256 in the manifest`);
     }
   }
   const missing = files.find((entry) => !seen.has(entry.path));
   if (missing !== undefined) throw damaged(`the archive lacks ${missing.path}, which the manifest lists`);
+}
+
+/** Yields the chunks of `entry`, adding each to `hash` and its length to `counter.bytes`. */
+async function* hashedChunks(
+  entry: AsyncIterable<Buffer>, hash: Hash, counter: { bytes: number },
+): AsyncGenerator<Buffer> {
+  for await (const chunk of entry) {
+    hash.update(chunk);
+    counter.bytes += chunk.length;
+    yield chunk;
+  }
 }
 
 function checkAgainstManifest(path: string, header: Headers, record: FileEntry): void {

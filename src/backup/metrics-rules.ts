@@ -1,5 +1,6 @@
 import { stringify } from 'yaml';
 import { backupAgeAlertFactor, backupClasses, type BackupClass } from './classes.js';
+import { formatDuration } from './duration.js';
 import { createGauges } from './metrics.js';
 
 /** The path of the committed rules, relative to the repository root. */
@@ -60,16 +61,4 @@ function absentRule(backupClass: BackupClass): Record<string, unknown> {
       runbook_url: `${runbook}#backupmetricsabsent`,
     },
   };
-}
-
-/** Formats whole seconds as a Prometheus duration, such as `22m30s` or `1h30m`. */
-export function formatDuration(seconds: number): string {
-  const parts: string[] = [];
-  let rest = Math.round(seconds);
-  for (const [unit, size] of [['h', 3600], ['m', 60], ['s', 1]] as const) {
-    const count = Math.floor(rest / size);
-    rest -= count * size;
-    if (count > 0) parts.push(`${count}${unit}`);
-  }
-  return parts.length === 0 ? '0s' : parts.join('');
 }

@@ -4,7 +4,6 @@ import { buffer } from 'node:stream/consumers';
 import { SrekitError } from '../common/errors.js';
 import { DirectoryStore } from './directory-store.js';
 import { manifestSchema, type Manifest } from './manifest.js';
-import { S3Store } from './s3-store.js';
 import type { Store } from './store.js';
 
 /** The object that marks a store as a srekit backup repository. */
@@ -90,9 +89,14 @@ export function newBackupId(time: Date): string {
   return `${stamp}-${randomBytes(4).toString('hex')}`;
 }
 
-/** Returns the store at `location`: an `s3://bucket/prefix` URL or a directory path. */
-export function storeFor(location: string): Store {
-  return location.startsWith('s3://') ? new S3Store(location) : new DirectoryStore(location);
+/**
+ * Returns the store at `location`: an `s3://bucket/prefix` URL or a directory path. The S3
+ * store is imported only here, because the AWS SDK adds about 22 MiB of RSS when loaded.
+ */
+export async function storeFor(location: string): Promise<Store> {
+  if (!location.startsWith('s3://')) return new DirectoryStore(location);
+  const { S3Store } = await import('./s3-store.js');
+  return new S3Store(location);
 }
 
 /**
@@ -100,7 +104,7 @@ export function storeFor(location: string): Store {
  * with exit code 10 when the directory, bucket or config.json is missing.
  */
 export async function openRepository(path: string): Promise<Repository> {
-  const store = storeFor(path);
+  const store = await storeFor(path);
   if (!(await store.exists()) || (await store.stat(configKey)) === undefined) {
     throw new SrekitError('BACKUP_NO_REPOSITORY', `no backup repository at ${store.location}`, {
       hint: `create one with \`srekit backup init --repo ${path}\``,
@@ -114,7 +118,7 @@ export async function openRepository(path: string): Promise<Repository> {
  * URL of an existing bucket, which must not hold a repository yet.
  */
 export async function initRepository(path: string): Promise<Repository> {
-  const store = storeFor(path);
+  const store = await storeFor(path);
   if ((await store.exists()) && (await store.stat(configKey)) !== undefined) {
     throw new SrekitError('INVALID_INPUT', `${store.location} is already a backup repository`);
   }

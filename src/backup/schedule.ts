@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { SrekitError } from '../common/errors.js';
 import { writeFileAtomic } from '../common/files.js';
 import { backupClasses, findBackupClass, type BackupClass } from './classes.js';
-import { formatDuration } from './metrics-rules.js';
+import { formatDuration } from './duration.js';
 
 /** The scripts/backup.sh of this installation, which the service runs unless --script is given. */
 export const defaultBackupScript = fileURLToPath(
