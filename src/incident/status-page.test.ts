@@ -255,6 +255,30 @@ test('export into a file is rejected', async (t) => {
   assert.deepEqual(await readdir(dir), ['taken']);
 });
 
+test('export under a file is rejected', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'srekit-status-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const file = join(dir, 'taken');
+  await writeFile(file, 'keep me');
+  const view = buildStatusView([], { components: [], now });
+
+  await assert.rejects(exportStatusPage(view, join(file, 'public', 'status')),
+    assertSrekitError('INVALID_INPUT', /could not export the status page to .*taken/));
+  assert.equal(await readFile(file, 'utf8'), 'keep me');
+});
+
+// Recursive mkdir in Node.js 20 spins forever on such a path instead of failing.
+test('export under /proc fails at once', { timeout: 10_000 }, async (t) => {
+  if (process.platform !== 'linux') {
+    t.skip('needs the Linux /proc file system');
+    return;
+  }
+  const view = buildStatusView([], { components: [], now });
+
+  await assert.rejects(exportStatusPage(view, '/proc/srekit-missing/status'),
+    assertSrekitError('INVALID_INPUT', /could not export the status page to \/proc\/srekit-missing/));
+});
+
 test('invalid view options are rejected', () => {
   assert.throws(() => buildStatusView([], { components: [], now: new Date('nope') }),
     assertSrekitError('INVALID_INPUT', /`now` is an invalid date/));
