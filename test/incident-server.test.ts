@@ -461,6 +461,23 @@ describe('incident server idempotency', () => {
     assert.match(String(field(response, 'error')), /invalid Idempotency-Key header/);
     assert.deepEqual(await server.countRows(), before);
   });
+
+  test('repeated key header gets 400', async () => {
+    const before = await server.countRows();
+    const body = JSON.stringify(declaration);
+    const request = `POST /v1/incidents HTTP/1.1\r\nHost: 127.0.0.1\r\n`
+      + `Authorization: Bearer ${testToken}\r\nContent-Type: application/json\r\n`
+      + 'Idempotency-Key: key-1\r\nIdempotency-Key: key-2\r\n'
+      + `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`;
+
+    const response = await sendRawRequest(server.url, request);
+    const [head = '', responseBody = ''] = response.split('\r\n\r\n');
+
+    assert.match(head, /^HTTP\/1.1 400 /);
+    const parsed = JSON.parse(responseBody) as Record<string, unknown>;
+    assert.equal(parsed.error, 'invalid Idempotency-Key header: it was sent more than once');
+    assert.deepEqual(await server.countRows(), before);
+  });
 });
 
 describe('incident server metrics', () => {

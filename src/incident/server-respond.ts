@@ -33,6 +33,10 @@ export async function respondIdempotently(
     await sendResponse(reply, await runCatchingClientErrors(run));
     return;
   }
+  if (countHeader(request.raw.rawHeaders, 'idempotency-key') > 1) {
+    await sendResponse(reply, repeatedKeyResponse());
+    return;
+  }
   if (typeof key !== 'string' || key.length > maxIdempotencyKeyLength || !keyPattern.test(key)) {
     await sendResponse(reply, invalidKeyResponse());
     return;
@@ -85,6 +89,24 @@ async function storeResponse(
   } catch (error) {
     log.error({ err: error, idempotencyKey: key }, 'could not store the idempotent response');
   }
+}
+
+// Node.js joins repeated headers with ", ", so only the raw headers show that
+// a request sent two keys, and neither may be chosen silently.
+function countHeader(rawHeaders: string[], name: string): number {
+  let count = 0;
+  for (let index = 0; index < rawHeaders.length; index += 2) {
+    if (rawHeaders[index]?.toLowerCase() === name) count += 1;
+  }
+  return count;
+}
+
+function repeatedKeyResponse(): StoredResponse {
+  return {
+    statusCode: 400,
+    body: errorBody('INVALID_INPUT', 'invalid Idempotency-Key header: it was sent more than once',
+      'send one Idempotency-Key header per request'),
+  };
 }
 
 function invalidKeyResponse(): StoredResponse {
