@@ -24,7 +24,7 @@ async function startServe(dir: string): Promise<ServeProcess> {
   const child = spawn(process.execPath, [
     binary, 'incident', 'serve', '--port', '0',
     '--database-url', `sqlite:${join(dir, 'incidents.sqlite')}`,
-    '--status-dir', join(dir, 'status'),
+    '--status-dir', join(dir, 'status'), '--component', 'checkout',
   ], {
     cwd: dir,
     env: { ...process.env, SREKIT_INCIDENT_TOKEN: token },
@@ -103,13 +103,17 @@ describe('srekit incident serve', () => {
     assert.match(io.err(), /INCIDENT_UNAUTHORIZED/);
   });
 
-  test('notifiers export the status page', async () => {
+  test('notifiers export the status page with the configured components', async () => {
     const page = join(dir, 'status', 'index.html');
     const deadline = Date.now() + 10_000;
     while (!existsSync(page)) {
       assert.ok(Date.now() < deadline, 'status page was not exported within 10 s');
       await sleep(100);
     }
+    const response = await fetch(`${serve.url}/status.json`);
+    const view = await response.json() as { components: { name: string; state: string }[] };
+    assert.deepEqual(view.components.find((component) => component.name === 'checkout'),
+      { name: 'checkout', state: 'operational', incidents: [] });
   });
 
   test('SIGTERM stops the server cleanly', async () => {
@@ -159,12 +163,32 @@ describe('srekit incident serve bad input', () => {
   });
 
   test('serve with a non-HTTP Slack URL exits 2', async () => {
-    const io = captureIo({ SREKIT_INCIDENT_TOKEN: token });
+    const io = captureIo({
+      SREKIT_INCIDENT_TOKEN: token, SREKIT_SLACK_WEBHOOK_URL: 'ftp://hooks.example/T000',
+    });
     const code = await run(['incident', 'serve', '--port', '0',
-      '--database-url', `sqlite:${join(dir, 'slack.sqlite')}`,
-      '--slack-webhook-url', 'ftp://hooks.example/T000'], io);
+      '--database-url', `sqlite:${join(dir, 'slack.sqlite')}`], io);
     assert.equal(code, 2);
     assert.match(io.err(), /INVALID_INPUT/);
+  });
+
+  test('serve refuses the Slack webhook URL as a flag', async () => {
+    const io = captureIo({ SREKIT_INCIDENT_TOKEN: token });
+    const code = await run(['incident', 'serve', '--port', '0',
+      '--slack-webhook-url', 'http://127.0.0.1:9/hook'], io);
+    assert.equal(code, 2);
+    assert.match(io.err(), /unknown option '--slack-webhook-url'/);
+  });
+
+  test('serve with an empty Slack webhook file exits 2', async () => {
+    const file = join(dir, 'slack-webhook');
+    writeFileSync(file, '\n');
+    const io = captureIo({ SREKIT_INCIDENT_TOKEN: token });
+    const code = await run(['incident', 'serve', '--port', '0',
+      '--database-url', `sqlite:${join(dir, 'slack-file.sqlite')}`,
+      '--slack-webhook-file', file], io);
+    assert.equal(code, 2);
+    assert.match(io.err(), /Slack webhook file .* is empty \[INVALID_INPUT\]/);
   });
 
   test('serve on a busy port exits 1', async () => {

@@ -85,7 +85,7 @@ function registerDeclare(incident: Command, context: CommandContext): void {
     .option('--commander <name>', 'Incident Commander, assigned at once')
     .addHelpText('after', help([
       'srekit incident declare --severity SEV1 --service orders Orders API returns 503',
-      'srekit incident declare --commander ana --server http://127.0.0.1:19094 Slow checkout',
+      'srekit incident declare --commander ana --server http://127.0.0.1:19096 Slow checkout',
     ]))
     .action((title: string[], flags: WriteFlags & DeclareFlags) =>
       change(context, 'declared', flags, (service, actor) => service.declare({

@@ -9,7 +9,7 @@ import type {
 
 /** Options of {@link HttpIncidentClient}. */
 export interface HttpIncidentClientOptions {
-  /** Base URL of `srekit incident serve`, such as `http://127.0.0.1:19094`. */
+  /** Base URL of `srekit incident serve`, such as `http://127.0.0.1:19096`. */
   baseUrl: string;
   token: string;
   /** Time in milliseconds after which a request is abandoned; 10000 by default. */

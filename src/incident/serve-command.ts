@@ -5,10 +5,12 @@ import { SrekitError } from '../common/errors.js';
 import { interruptSignals } from '../common/interrupt.js';
 import { createLogger } from '../common/logger.js';
 import { startIncidentServer } from './server-start.js';
-import { readIncidentToken, tokenVariable } from './server-token.js';
+import {
+  readIncidentToken, readSlackWebhookUrl, slackWebhookVariable, tokenVariable,
+} from './server-token.js';
 
 /** The port of `srekit incident serve` when none is given. */
-export const defaultIncidentPort = 19094;
+export const defaultIncidentPort = 19096;
 
 /** The flags of `srekit incident serve`. */
 export interface ServeFlags {
@@ -16,15 +18,18 @@ export interface ServeFlags {
   port: number;
   databaseUrl?: string;
   tokenFile?: string;
-  slackWebhookUrl?: string;
+  slackWebhookFile?: string;
   statusDir?: string;
+  component: string[];
 }
 
 const serveHelp = `
 Examples:
   $ SREKIT_INCIDENT_TOKEN=$(cat ~/.srekit-token) srekit incident serve
-  $ srekit incident serve --port 19094 --token-file /etc/srekit/incident-token \\
+  $ srekit incident serve --port 19096 --token-file /etc/srekit/incident-token \\
       --database-url postgres://incident:secret@127.0.0.1:5432/incident
+  $ srekit incident serve --slack-webhook-file /etc/srekit/slack-webhook \\
+      --status-dir /var/www/status --component orders-api --component checkout
 
 Routes: GET and POST /v1/incidents, GET /v1/incidents/INC-N, POST
 /v1/incidents/INC-N/{state,severity,roles,notes,updates,milestones,
@@ -36,7 +41,8 @@ accepts an Idempotency-Key header: a repeat within 24 hours gets the first
 response again without running the command twice.
 
 The token comes from ${tokenVariable} or --token-file and is never a flag,
-so it does not show in the process list. Requests to /v1 need the header
+so it does not show in the process list. The Slack webhook URL is a secret
+too: it comes from ${slackWebhookVariable} or --slack-webhook-file. Requests to /v1 need the header
 "Authorization: Bearer TOKEN". /healthz, /metrics, /status and /status.json
 need no token. SIGINT, SIGTERM or SIGHUP stops accepting connections, waits
 for requests in flight, closes the database and exits 0.
@@ -61,8 +67,11 @@ export function addServeCommand(incidentCommand: Command, context: CommandContex
     .option('--database-url <url>', 'sqlite:PATH or postgres://USER:PASSWORD@HOST:PORT/DATABASE '
       + '(default: a SQLite file under .srekit/incident/)')
     .option('--token-file <file>', `file holding the API token (default: $${tokenVariable})`)
-    .option('--slack-webhook-url <url>', 'Slack incoming webhook that receives incident messages')
+    .option('--slack-webhook-file <file>', 'file holding the Slack incoming webhook URL that '
+      + `receives incident messages (default: $${slackWebhookVariable}; none: no chat messages)`)
     .option('--status-dir <dir>', 'directory that receives the static status page on each change')
+    .option('--component <name>', 'a component the status page always lists, operational when '
+      + 'no open incident names it; repeat for more', collect, [])
     .addHelpText('after', serveHelp)
     .action(async (flags: ServeFlags) => {
       const token = requireToken(flags, context.io.env);
@@ -89,8 +98,9 @@ async function serve(flags: ServeFlags, token: string, context: CommandContext):
     databaseUrl: flags.databaseUrl,
     token,
     logger,
-    slackWebhookUrl: flags.slackWebhookUrl,
+    slackWebhookUrl: readSlackWebhookUrl(flags.slackWebhookFile, context.io.env),
     statusDir: flags.statusDir,
+    statusComponents: flags.component,
   });
 
   const signal = await waitForSignal();
@@ -127,6 +137,10 @@ function parseHost(value: string): string {
   if (value === 'localhost' || isIP(value) !== 0) return value;
   throw new InvalidArgumentError(`invalid address "${value}": expected an IPv4 or IPv6 address, `
     + 'such as 127.0.0.1, ::1 or 0.0.0.0, or localhost');
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
 }
 
 function parseListenPort(value: string): number {

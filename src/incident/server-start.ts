@@ -32,7 +32,7 @@ export interface StartIncidentServerOptions {
 
 /** A started incident server. */
 export interface RunningIncidentServer {
-  /** Base URL, such as `http://127.0.0.1:19094`. */
+  /** Base URL, such as `http://127.0.0.1:19096`. */
   url: string;
   /**
    * Stops accepting connections, waits for requests in flight, stops the
