@@ -48,8 +48,8 @@ function readTokenFile(path: string): string {
 
 /**
  * Reads a one-line secret from `path`, without surrounding whitespace.
- * `label` names the file in errors; `readHint` says what to do when it
- * cannot be read.
+ * `label` names the file in errors, and `readHint` is the hint of the error
+ * raised when the file cannot be read.
  */
 function readSecretFile(path: string, label: string, readHint: string): string {
   let text: string;
