@@ -203,6 +203,7 @@ test('gameday render sets intervals and targets', async (t) => {
     alertmanager: ['127.0.0.1:39091'],
     node: ['127.0.0.1:39092'],
     'orders-api': ['127.0.0.1:39093'],
+    incident: ['127.0.0.1:39096'],
   });
 
   const alertmanager = parse(await readFile(layout.alertmanagerConfig, 'utf8')) as AlertmanagerConfig;

@@ -15,6 +15,7 @@ const scrapeJobs = {
   alertmanager: 'alertmanager',
   node: 'nodeExporter',
   'orders-api': 'service',
+  incident: 'incident',
 } as const satisfies Record<string, keyof StackPorts>;
 
 /** Options for {@link renderStackConfigs}. */
