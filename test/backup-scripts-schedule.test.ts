@@ -31,7 +31,7 @@ function parseUnit(text: string): Map<string, string[]> {
 test('schedule writes a service and timer', async (t) => {
   const dir = await tempDir(t);
   const result = await backupCli(['schedule', '--class', 'db', '--every', '15m',
-    '--output-dir', dir, '--script', script, '--env-file', '/etc/srekit/db.env']);
+    '--output-dir', dir, '--script', script, '--settings-file', '/etc/srekit/db.env']);
   assert.equal(result.code, 0, result.err);
   assert.deepEqual((await readdir(dir)).sort(),
     ['srekit-backup-db.service', 'srekit-backup-db.timer']);
@@ -75,7 +75,7 @@ test('systemd-analyze accepts the units', {
   const envFile = join(dir, 'db.env');
   await writeFile(envFile, 'SREKIT_BACKUP_REPO=/srv/backups\n');
   const result = await backupCli(['schedule', '--class', 'db', '--every', '15m',
-    '--output-dir', dir, '--script', script, '--env-file', envFile]);
+    '--output-dir', dir, '--script', script, '--settings-file', envFile]);
   assert.equal(result.code, 0, result.err);
   const units = ['srekit-backup-db.service', 'srekit-backup-db.timer']
     .map((name) => join(dir, name));
@@ -117,4 +117,19 @@ test('schedule rejects bad input and keeps files', async (t) => {
   assert.equal(forced.code, 0, forced.err);
   assert.match(await readFile(join(dir, 'srekit-backup-db.timer'), 'utf8'),
     /OnCalendar=\*-\*-\* \*:00\/5:00 UTC/);
+});
+
+test('schedule binary takes a missing settings file', async (t) => {
+  // Runs the built binary, because Node.js itself would read an --env-file
+  // flag and exit 9 before srekit starts.
+  const dir = await tempDir(t);
+  const bin = fileURLToPath(new URL('../src/bin.js', import.meta.url));
+  const code = await new Promise<number>((resolve) => {
+    execFile(process.execPath, [bin, 'backup', 'schedule', '--class', 'db', '--every', '15m',
+      '--output-dir', dir, '--settings-file', join(dir, 'not-yet-written.env')],
+    (error) => resolve(error === null ? 0 : Number(error.code ?? -1)));
+  });
+  assert.equal(code, 0);
+  const service = await readFile(join(dir, 'srekit-backup-db.service'), 'utf8');
+  assert.match(service, /--env-file \S*not-yet-written\.env/);
 });

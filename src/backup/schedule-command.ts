@@ -12,7 +12,7 @@ interface ScheduleCommandOptions {
   every: number;
   outputDir: string;
   script: string;
-  envFile?: string;
+  settingsFile?: string;
   force?: boolean;
   json?: boolean;
 }
@@ -27,8 +27,10 @@ export function registerSchedule(backup: Command, context: CommandContext): void
     .option('--output-dir <dir>', 'directory for the unit files', parsePath, '.')
     .option('--script <path>', 'backup.sh that the service runs', parsePath,
       defaultBackupScript)
-    .option('--env-file <path>', 'env file with the SREKIT_BACKUP_* settings '
-      + '(default: /etc/srekit/backup-CLASS.env)', parsePath)
+    // Not --env-file: Node.js 20 reads that flag even after the script name
+    // and exits 9 when the file is missing.
+    .option('--settings-file <path>', 'env file with the SREKIT_BACKUP_* settings that the '
+      + 'service passes to backup.sh --env-file (default: /etc/srekit/backup-CLASS.env)', parsePath)
     .option('--force', 'replace unit files that exist')
     .option('--json', 'print the written files as JSON lines')
     .addHelpText('after', `
@@ -53,7 +55,7 @@ export async function runSchedule(options: ScheduleCommandOptions, context: Comm
     className: options.class,
     everySeconds: options.every,
     script: resolve(options.script),
-    envFile: resolve(options.envFile ?? `/etc/srekit/backup-${options.class}.env`),
+    envFile: resolve(options.settingsFile ?? `/etc/srekit/backup-${options.class}.env`),
   });
   await assertDirectoryOrMissing(options.outputDir);
   const written = await writeUnits(options.outputDir, units, options.force === true);
