@@ -1,6 +1,7 @@
 import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { SrekitError, type ErrorCode } from '../common/errors.js';
+import { describeFastifyClientError } from '../common/http-logging.js';
 
 /** The JSON body of every error response of the incident API. */
 export interface ErrorBody {
@@ -67,7 +68,7 @@ export function handleServerError(
 
   const statusCode = error.statusCode ?? 500;
   if (statusCode < 500) {
-    void reply.code(statusCode).send(errorBody('INVALID_INPUT', describeFastifyError(error, request)));
+    void reply.code(statusCode).send(errorBody('INVALID_INPUT', describeFastifyClientError(error, request)));
     return;
   }
 
@@ -116,16 +117,5 @@ function describeClientError(code: string | undefined): [number, string, string]
       return [400, 'Bad Request', 'malformed HTTP request: a header contains an invalid character'];
     default:
       return [400, 'Bad Request', `malformed HTTP request (${code ?? 'unknown parser error'})`];
-  }
-}
-
-function describeFastifyError(error: FastifyError, request: FastifyRequest): string {
-  switch (error.code) {
-    case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return `request body is larger than the limit of ${request.routeOptions.bodyLimit} bytes`;
-    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return 'unsupported Content-Type: send the request body as application/json';
-    default:
-      return error.message;
   }
 }

@@ -1,8 +1,6 @@
-import Fastify, {
-  LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply,
-  type FastifyRequest,
-} from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
+import { RequestLogController } from '../common/http-logging.js';
 import type { Logger } from '../common/logger.js';
 import { IdempotencyStore } from './idempotency.js';
 import { IncidentMetrics } from './metrics.js';
@@ -53,7 +51,7 @@ export function buildIncidentServer(options: IncidentServerOptions): FastifyInst
   const loggerInstance: FastifyBaseLogger = options.logger;
   const app = Fastify({
     loggerInstance,
-    logController: new ResponseLogController(),
+    logController: new RequestLogController(),
     bodyLimit: options.bodyLimitBytes ?? incidentBodyLimitBytes,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
@@ -88,33 +86,6 @@ export function buildIncidentServer(options: IncidentServerOptions): FastifyInst
   });
   rejectOtherMethods(app, routes);
   return app;
-}
-
-/**
- * Logs one line per response: 5xx at error, 4xx at info and the rest at
- * debug, so that at the default info level a successful request costs no
- * log line.
- */
-class ResponseLogController extends LogController {
-  override incomingRequest(): void {}
-
-  override requestCompleted(
-    error: Error | null | undefined,
-    request: FastifyRequest,
-    reply: FastifyReply,
-  ): void {
-    const statusCode = reply.statusCode;
-    const facts = {
-      method: request.method,
-      url: request.url,
-      statusCode,
-      elapsedMs: Math.round(reply.elapsedTime * 10) / 10,
-      err: error ?? undefined,
-    };
-    if (statusCode >= 500 || error) request.log.error(facts, 'request failed');
-    else if (statusCode >= 400) request.log.info(facts, 'request rejected');
-    else request.log.debug(facts, 'request completed');
-  }
 }
 
 async function countIncidentsByState(

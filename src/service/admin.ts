@@ -3,7 +3,7 @@ import type { Logger } from '../common/logger.js';
 import { handleError, handleNotFound } from './error-handler.js';
 import type { FaultState } from './faults.js';
 import { replaceJsonParser } from './json-parser.js';
-import { ServiceLogController } from './log-controller.js';
+import { RequestLogController } from '../common/http-logging.js';
 import { rejectOtherMethods } from './method-not-allowed.js';
 
 /** Port of the fault admin API when `--admin-port` is not given. */
@@ -19,7 +19,7 @@ export function buildAdminApp(faults: FaultState, logger: Logger): FastifyInstan
   const loggerInstance: FastifyBaseLogger = logger.child({ server: 'admin' });
   const app = Fastify({
     loggerInstance,
-    logController: new ServiceLogController(),
+    logController: new RequestLogController(),
     bodyLimit: 16_384,
     forceCloseConnections: true,
   });

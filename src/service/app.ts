@@ -6,7 +6,7 @@ import { handleError, handleNotFound } from './error-handler.js';
 import { replaceJsonParser } from './json-parser.js';
 import { rejectOtherMethods } from './method-not-allowed.js';
 import { ordersRouteMethods, ordersRoutes } from './orders-routes.js';
-import { ServiceLogController } from './log-controller.js';
+import { RequestLogController } from '../common/http-logging.js';
 import type { OrdersStore } from './orders-store.js';
 
 /** Largest request body the API reads, in bytes (1 MiB); larger bodies get 413. */
@@ -32,7 +32,7 @@ export function buildOrdersApp(options: OrdersAppOptions): FastifyInstance {
   const loggerInstance: FastifyBaseLogger = options.logger;
   const app = Fastify({
     loggerInstance,
-    logController: new ServiceLogController(),
+    logController: new RequestLogController(),
     bodyLimit: bodyLimitBytes,
     return503OnClosing: true,
     forceCloseConnections: 'idle',

@@ -1,4 +1,5 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { describeFastifyClientError } from '../common/http-logging.js';
 import { HttpError, isDatabaseUnavailable } from './http-errors.js';
 
 /**
@@ -19,7 +20,7 @@ export function handleError(
   }
 
   if (isDatabaseUnavailable(error)) {
-    // ServiceLogController logs the 503 response at error level, and this
+    // RequestLogController logs the 503 response at error level, and this
     // record adds the cause.
     request.log.warn({ err: error }, 'database unavailable');
     void reply.code(503).send({ error: 'database unavailable' });
@@ -28,7 +29,7 @@ export function handleError(
 
   const statusCode = error.statusCode ?? 500;
   if (statusCode < 500) {
-    void reply.code(statusCode).send({ error: describeClientError(error, request) });
+    void reply.code(statusCode).send({ error: describeFastifyClientError(error, request) });
     return;
   }
 
@@ -43,15 +44,4 @@ export function handleError(
  */
 export function handleNotFound(request: FastifyRequest, reply: FastifyReply): void {
   void reply.code(404).send({ error: `no route for ${request.method} ${request.url}` });
-}
-
-function describeClientError(error: FastifyError, request: FastifyRequest): string {
-  switch (error.code) {
-    case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return `request body is larger than the limit of ${request.routeOptions.bodyLimit} bytes`;
-    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return 'unsupported Content-Type: send the request body as application/json';
-    default:
-      return error.message;
-  }
 }
