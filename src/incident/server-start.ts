@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { isSystemError, SrekitError } from '../common/errors.js';
+import { listenOnTcp } from '../common/http-listen.js';
 import type { Logger } from '../common/logger.js';
 import { defaultIncidentDatabaseUrl, openIncidentDatabase } from './database.js';
 import { startNotifiers, type RunningNotifiers } from './notify.js';
@@ -79,7 +79,7 @@ export async function startIncidentServer(
   });
   let url: string;
   try {
-    url = await listen(app, options.host ?? '127.0.0.1', options.port);
+    url = await listenOnTcp(app, options.host ?? '127.0.0.1', options.port);
   } catch (error) {
     await app.close();
     await notifiers.stop();
@@ -95,33 +95,6 @@ export async function startIncidentServer(
     return closing;
   };
   return { url, close };
-}
-
-async function listen(app: FastifyInstance, host: string, port: number): Promise<string> {
-  try {
-    await app.listen({ host, port });
-  } catch (error) {
-    if (isSystemError(error, 'EADDRINUSE')) {
-      throw new SrekitError('PORT_IN_USE',
-        `could not listen on ${host}:${port}: port ${port} is already in use`, {
-          hint: `stop the process that uses port ${port} or choose another port with --port`,
-          cause: error,
-        });
-    }
-    throw error;
-  }
-  const address = app.server.address();
-  if (address === null || typeof address === 'string') {
-    throw new Error(`the server is not listening on a TCP port (address: ${String(address)})`);
-  }
-  return `http://${clientHost(address.address)}:${address.port}`;
-}
-
-/** Returns a host name that clients can connect to for a bound address. */
-function clientHost(address: string): string {
-  if (address === '0.0.0.0') return '127.0.0.1';
-  if (address === '::') return '[::1]';
-  return address.includes(':') ? `[${address}]` : address;
 }
 
 async function shutDown(

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
-import { isSystemError, SrekitError } from '../common/errors.js';
+import { listenOnTcp } from '../common/http-listen.js';
 import { createLogger, type Logger } from '../common/logger.js';
 import { createTelemetry, untimedQueries } from '../telemetry/index.js';
 import { buildAdminApp, defaultAdminPort } from './admin.js';
@@ -80,10 +80,11 @@ export async function startService(options: StartServiceOptions): Promise<Runnin
   const admin = faults === undefined ? undefined : buildAdminApp(faults, logger);
 
   try {
-    const url = await listen(app, host, options.port, '--port');
+    const url = await listenOnTcp(app, host, options.port, '--port');
     const adminUrl = admin === undefined
       ? undefined
-      : await listen(admin, '127.0.0.1', options.adminPort ?? defaultAdminPort, '--admin-port');
+      : await listenOnTcp(admin, '127.0.0.1', options.adminPort ?? defaultAdminPort,
+        '--admin-port');
     logger.info({ url, adminUrl, database: describeDatabase(location) }, 'service started');
 
     let closing: Promise<void> | undefined;
@@ -99,37 +100,6 @@ export async function startService(options: StartServiceOptions): Promise<Runnin
     removeNewFiles();
     throw error;
   }
-}
-
-async function listen(
-  app: FastifyInstance,
-  host: string,
-  port: number,
-  flag: string,
-): Promise<string> {
-  try {
-    await app.listen({ host, port });
-  } catch (error) {
-    if (isSystemError(error, 'EADDRINUSE')) {
-      throw new SrekitError('PORT_IN_USE', `could not listen on ${host}:${port}: port ${port} is already in use`, {
-        hint: `stop the process that uses port ${port} or choose another port with ${flag}`,
-        cause: error,
-      });
-    }
-    throw error;
-  }
-  const address = app.server.address();
-  if (address === null || typeof address === 'string') {
-    throw new Error(`the server is not listening on a TCP port (address: ${String(address)})`);
-  }
-  return `http://${clientHost(address.address)}:${address.port}`;
-}
-
-/** Returns a host name that clients can connect to for a bound address. */
-function clientHost(address: string): string {
-  if (address === '0.0.0.0') return '127.0.0.1';
-  if (address === '::') return '[::1]';
-  return address.includes(':') ? `[${address}]` : address;
 }
 
 async function shutDown(parts: {
