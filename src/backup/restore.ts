@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join, sep } from 'node:path';
 import { SrekitError } from '../common/errors.js';
-import { describeFileError } from '../common/files.js';
+import { describeFileError, makeDirectories } from '../common/files.js';
 import { readArchive } from './archive-reader.js';
 import { openBackup, readPayload, toBackupError } from './artifact-reader.js';
 import { UnsafeEntryError } from './entry-rules.js';
@@ -49,7 +49,7 @@ export async function restoreBackup(
   const opened = await openBackup(repository.store, manifest, options.key);
   const parent = dirname(options.target);
   // The first directory this creates is removed again if the restore fails.
-  const createdParent = await mkdir(parent, { recursive: true });
+  const createdParent = await makeDirectories(parent);
   const staging = join(parent, `.${basename(options.target)}.restore-${randomBytes(4).toString('hex')}`);
   let restored = false;
   await mkdir(staging, { mode: 0o700 });

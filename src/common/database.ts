@@ -3,7 +3,7 @@ import {
   Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type MigrationProvider,
 } from 'kysely';
 import pg from 'pg';
-import { mkdirSync } from 'node:fs';
+import { makeDirectoriesSync } from './files.js';
 import { dirname, resolve } from 'node:path';
 import { describeDatabase, type DatabaseLocation } from './database-url.js';
 import { SrekitError } from './errors.js';
@@ -54,7 +54,7 @@ function openSqlite<DB>(path: string): Kysely<DB> {
   const fullPath = path === ':memory:' ? path : resolve(path);
   let database: BetterSqlite3.Database | undefined;
   try {
-    if (fullPath !== ':memory:') mkdirSync(dirname(fullPath), { recursive: true });
+    if (fullPath !== ':memory:') makeDirectoriesSync(dirname(fullPath));
     database = new BetterSqlite3(fullPath);
     // WAL lets readers run while a write is in progress. synchronous=NORMAL is
     // safe from corruption in WAL mode but may lose the last transactions on

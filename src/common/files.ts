@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { open, rename, rm, stat } from 'node:fs/promises';
+import { mkdirSync, statSync } from 'node:fs';
+import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 
 /**
@@ -77,5 +78,73 @@ export async function nearestExisting(
     // The root always exists, so this ends there at the latest.
     if (parent === current) return { path: current, isDirectory: true };
     current = parent;
+  }
+}
+
+// Node.js 20's `mkdir(dir, { recursive: true })` never returns when mkdir
+// fails with ENOENT although the parent exists, as under /proc, and keeps a
+// core busy. These functions find the missing levels first and make them
+// one at a time, so such a path fails at once with ENOENT.
+
+/**
+ * Creates `dir` and its missing parents. Returns the first directory it
+ * created, whose removal undoes the call, or undefined when `dir` existed.
+ */
+export async function makeDirectories(dir: string): Promise<string | undefined> {
+  const missing: string[] = [];
+  let current = resolve(dir);
+  while (!(await exists(current))) {
+    missing.unshift(current);
+    const parent = dirname(current);
+    if (parent === current) break;
+    current = parent;
+  }
+  for (const path of missing) {
+    try {
+      await mkdir(path);
+    } catch (error) {
+      // Another process may have made it in the meantime.
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+  }
+  return missing[0];
+}
+
+/** Creates `dir` and its missing parents, like {@link makeDirectories}, synchronously. */
+export function makeDirectoriesSync(dir: string): void {
+  const missing: string[] = [];
+  let current = resolve(dir);
+  while (!existsSync(current)) {
+    missing.unshift(current);
+    const parent = dirname(current);
+    if (parent === current) break;
+    current = parent;
+  }
+  for (const path of missing) {
+    try {
+      mkdirSync(path);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await stat(path);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw error;
+  }
+}
+
+function existsSync(path: string): boolean {
+  try {
+    statSync(path);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw error;
   }
 }

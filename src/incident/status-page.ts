@@ -2,10 +2,11 @@
  * The public status page of the incident tool: the view built from the
  * incidents, its HTML and JSON forms, and the static export that writes both.
  */
-import { mkdir, stat } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { SrekitError } from '../common/errors.js';
-import { describeFileError, isPathError, writeFileAtomic } from '../common/files.js';
+import {
+  describeFileError, isPathError, makeDirectories, writeFileAtomic,
+} from '../common/files.js';
 import { overallLabels, renderStatusHtml } from './status-page-html.js';
 import type { StatusView } from './status-page-view.js';
 
@@ -56,37 +57,5 @@ export async function exportStatusPage(view: StatusView, dir: string): Promise<v
     throw new SrekitError('INVALID_INPUT',
       `could not export the status page to ${dir}: ${describeFileError(error)}`,
       { hint: 'choose a writable directory for the static status page', cause: error });
-  }
-}
-
-// Node.js 20's `mkdir(dir, { recursive: true })` never returns when mkdir
-// fails with ENOENT although the parent exists, as under /proc, and keeps a
-// core busy. So the missing levels are found first and made one at a time.
-async function makeDirectories(dir: string): Promise<void> {
-  const missing: string[] = [];
-  let current = resolve(dir);
-  while (!(await exists(current))) {
-    missing.unshift(current);
-    const parent = dirname(current);
-    if (parent === current) break;
-    current = parent;
-  }
-  for (const path of missing) {
-    try {
-      await mkdir(path);
-    } catch (error) {
-      // Another process may have made it in the meantime.
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    }
-  }
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await stat(path);
-    return true;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
-    throw error;
   }
 }

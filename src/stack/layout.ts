@@ -1,8 +1,9 @@
-import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SrekitError } from '../common/errors.js';
-import { describeFileError, isPathError, nearestExisting } from '../common/files.js';
+import {
+  describeFileError, isPathError, makeDirectories, nearestExisting,
+} from '../common/files.js';
 
 /** The repository this module belongs to (src/stack and dist/src/stack are three levels down). */
 const repositoryRoot = fileURLToPath(new URL('../../../', import.meta.url));
@@ -123,7 +124,7 @@ export async function assertValidWorkdir(workdir: string): Promise<void> {
  */
 export async function createWorkdir(layout: StackLayout): Promise<string | undefined> {
   try {
-    return await mkdir(layout.workdir, { recursive: true });
+    return await makeDirectories(layout.workdir);
   } catch (error) {
     if (!isPathError(error)) throw error;
     throw invalidWorkdir(layout.workdir, `cannot create it: ${describeFileError(error)}`);
