@@ -160,7 +160,8 @@ function verifyModeOf(options: VerifyCommandOptions): VerifyMode {
 }
 
 function describeVerify(result: VerifyResult): string {
-  const segments = result.segmentsChecked > 0 ? `, ${result.segmentsChecked} segments decrypted` : '';
+  const count = result.segmentsChecked;
+  const segments = count > 0 ? `, ${count} segment${count === 1 ? '' : 's'} decrypted` : '';
   return `${result.mode}, ${result.bytesRead} bytes read${segments}`;
 }
 
