@@ -91,14 +91,7 @@ export async function nearestExisting(
  * created, whose removal undoes the call, or undefined when `dir` existed.
  */
 export async function makeDirectories(dir: string): Promise<string | undefined> {
-  const missing: string[] = [];
-  let current = resolve(dir);
-  while (!(await exists(current))) {
-    missing.unshift(current);
-    const parent = dirname(current);
-    if (parent === current) break;
-    current = parent;
-  }
+  const missing = missingLevels(dir);
   for (const path of missing) {
     try {
       await mkdir(path);
@@ -112,15 +105,7 @@ export async function makeDirectories(dir: string): Promise<string | undefined> 
 
 /** Creates `dir` and its missing parents, like {@link makeDirectories}, synchronously. */
 export function makeDirectoriesSync(dir: string): void {
-  const missing: string[] = [];
-  let current = resolve(dir);
-  while (!existsSync(current)) {
-    missing.unshift(current);
-    const parent = dirname(current);
-    if (parent === current) break;
-    current = parent;
-  }
-  for (const path of missing) {
+  for (const path of missingLevels(dir)) {
     try {
       mkdirSync(path);
     } catch (error) {
@@ -129,14 +114,17 @@ export function makeDirectoriesSync(dir: string): void {
   }
 }
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    await stat(path);
-    return true;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
-    throw error;
+/** Returns the directories from `dir` upwards that do not exist, outermost first. */
+function missingLevels(dir: string): string[] {
+  const missing: string[] = [];
+  let current = resolve(dir);
+  while (!existsSync(current)) {
+    missing.unshift(current);
+    const parent = dirname(current);
+    if (parent === current) break;
+    current = parent;
   }
+  return missing;
 }
 
 function existsSync(path: string): boolean {

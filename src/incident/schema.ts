@@ -3,7 +3,7 @@ import type { Generated } from 'kysely';
 /**
  * The tables of the incident database, as Kysely types them. The same
  * schema runs on SQLite and PostgreSQL. `incident_events` is the source of
- * truth and is only ever appended to; `incidents` is a projection of it,
+ * truth and is only ever appended to. `incidents` is a projection of it,
  * rewritten in the same transaction as each append.
  */
 
@@ -44,7 +44,7 @@ export interface AlertReceiptsTable {
   received_at: string;
 }
 
-/** A row of `idempotency_keys`: the answer to a write, kept to replay it. */
+/** A row of `idempotency_keys`: the response to a write, kept to replay it. */
 export interface IdempotencyKeysTable {
   key: string;
   request_hash: string;

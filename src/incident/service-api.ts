@@ -1,5 +1,5 @@
 /**
- * What the incident tool can do, as one interface. The database-backed
+ * The commands of the incident tool, as one interface. The database-backed
  * implementation runs the commands itself; the HTTP client sends them to
  * `srekit incident serve`. The CLI, the server and the notifiers use this
  * interface and do not care which one they hold.
@@ -14,7 +14,7 @@ import type {
   Severity, UpdateAudience,
 } from './model.js';
 
-/** Who makes a change, for the timeline. */
+/** The author and source of a change, for the timeline. */
 export interface Actor {
   author: string;
   source: EventSource;
@@ -72,7 +72,7 @@ export interface AlertmanagerMessage {
   alerts: AlertmanagerAlert[];
 }
 
-/** What a webhook message changed. */
+/** The result of applying a webhook message. */
 export interface AlertIntakeOutcome {
   /** The incident the group belongs to, if any. */
   incident: string | null;
@@ -112,7 +112,7 @@ export interface IncidentService {
 }
 
 /**
- * What the notifiers need besides the commands. They run next to the
+ * The store methods the notifiers use besides the commands. They run next to the
  * database, in the server's process, so only the database-backed
  * implementation offers this. The event log is the outbox: each notifier
  * keeps a cursor, the id of the last event it has delivered, and moves it
