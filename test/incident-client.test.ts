@@ -110,7 +110,9 @@ describe('incident HTTP client retry', () => {
     });
     await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
     const address = proxy.address();
-    assert.ok(address !== null && typeof address === 'object');
+    assert.notEqual(address, null);
+    assert.equal(typeof address, 'object');
+    if (address === null || typeof address !== 'object') return;
     proxyUrl = `http://127.0.0.1:${address.port}`;
   });
 

@@ -73,8 +73,8 @@ async function countAlertEvents(
   }
   const difference = (left: Set<string>, right: Set<string>) =>
     [...left].filter((key) => !right.has(key)).length;
-  const differences = (wanted: Set<string>, found: Set<string>) =>
-    difference(wanted, found) + difference(found, wanted);
+  const differences = (expected: Set<string>, found: Set<string>) =>
+    difference(expected, found) + difference(found, expected);
   return {
     alertEvents: rows.length,
     duplicateAlertEvents,

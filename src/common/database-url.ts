@@ -1,7 +1,7 @@
 import { isAbsolute } from 'node:path';
 import { SrekitError } from './errors.js';
 
-/** Where a database lives: a SQLite file or a PostgreSQL server. */
+/** The location of a database: a SQLite file or a PostgreSQL server. */
 export type DatabaseLocation =
   | { kind: 'sqlite'; path: string }
   | { kind: 'postgres'; url: string };

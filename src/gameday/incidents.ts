@@ -51,7 +51,7 @@ export function incidentsOf(records: IncidentRecord[], match: IncidentMatch): In
 /**
  * Sends an Alertmanager webhook body to the incident server, as Alertmanager
  * does when it retries a delivery or when both Alertmanagers of an HA pair
- * send one notification. Throws unless the server answers 2xx.
+ * send one notification. Throws unless the server responds with 2xx.
  */
 export async function deliverWebhook(server: IncidentServer, body: unknown): Promise<void> {
   const response = await fetch(new URL(webhookPath, server.url), {

@@ -107,8 +107,8 @@ export class IdempotencyStore {
     return Date.parse(createdAt) <= this.clock.now().getTime() - idempotencyKeyTtlMs;
   }
 
-  // Runs at most once a minute of the clock, because a DELETE on every write
-  // would cost more than the rows it removes.
+  // Deletes expired keys at most once a minute by the clock, because a DELETE
+  // on every write would cost more than the rows it removes.
   private async removeExpired(): Promise<void> {
     const nowMs = this.clock.now().getTime();
     if (nowMs - this.lastCleanupMs < 60_000) return;

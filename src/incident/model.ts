@@ -60,7 +60,7 @@ export type Role = (typeof roles)[number];
 export const milestones = ['started', 'detected', 'acknowledged', 'mitigated', 'resolved'] as const;
 export type Milestone = (typeof milestones)[number];
 
-/** Where an event came from. */
+/** The origin of an event. */
 export type EventSource = 'cli' | 'api' | 'alertmanager' | 'reminder' | 'system';
 
 export type UpdateAudience = 'internal' | 'public';

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { SrekitError } from '../common/errors.js';
+import { formatFieldPath, joinFieldPath } from '../common/field-path.js';
 
 /**
  * Validates `value` with `schema` and returns the parsed value, or raises
@@ -32,9 +33,9 @@ export function describeIssues(issues: readonly z.core.$ZodIssue[]): string {
   const seen = new Set<string>();
   const clauses: string[] = [];
   for (const issue of issues) {
-    const path = formatPath(issue.path);
+    const path = formatFieldPath(issue.path);
     if (issue.code === 'unrecognized_keys') {
-      for (const key of issue.keys) clauses.push(`${joinPath(path, key)} is not a known field`);
+      for (const key of issue.keys) clauses.push(`${joinFieldPath(path, key)} is not a known field`);
       continue;
     }
     if (seen.has(path)) continue;
@@ -42,18 +43,6 @@ export function describeIssues(issues: readonly z.core.$ZodIssue[]): string {
     clauses.push(path === '' ? issue.message : `${path}: ${issue.message}`);
   }
   return clauses.join('; ');
-}
-
-function formatPath(path: readonly PropertyKey[]): string {
-  let text = '';
-  for (const segment of path) {
-    text = typeof segment === 'number' ? `${text}[${segment}]` : joinPath(text, String(segment));
-  }
-  return text;
-}
-
-function joinPath(path: string, key: string): string {
-  return path === '' ? key : `${path}.${key}`;
 }
 
 /**

@@ -8,8 +8,8 @@ import type { IncidentSchema } from './schema.js';
  * transaction-scoped advisory locks, released at commit or rollback. SQLite
  * needs none, because BEGIN IMMEDIATE already admits one writer at a time.
  *
- * The writers of src/incident take locks in the order group, numbering,
- * incident, so two of them cannot deadlock.
+ * Callers take locks in the order group, numbering, incident, so two writers
+ * cannot deadlock. alert-intake.ts and store.ts follow that order.
  */
 export interface WriteTransaction {
   db: Kysely<IncidentSchema>;
@@ -48,8 +48,8 @@ export async function runWrite<T>(
       await sql.raw('commit').execute(connection);
       return result;
     } catch (error) {
-      // A rollback fails only on a broken connection, which the database rolls
-      // back itself. The error of the work explains more, so it is the one raised.
+      // A failed rollback means a broken connection, and closing a connection
+      // ends its transaction. The error of the work explains more, so it is raised.
       await sql.raw('rollback').execute(connection).catch(() => undefined);
       throw error;
     }

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { formatFieldPath, joinFieldPath } from '../common/field-path.js';
 
 /**
  * Builds a zod error option that reports a missing value as "is required"
@@ -24,9 +25,9 @@ export const jsonObjectError = {
 export function formatIssues(issues: readonly z.core.$ZodIssue[]): string {
   const reportedPaths = new Set<string>();
   const messages = issues.flatMap((issue) => {
-    const path = formatPath(issue.path);
+    const path = formatFieldPath(issue.path);
     if (issue.code === 'unrecognized_keys') {
-      return issue.keys.map((key) => `${joinPath(path, key)} is not a known field`);
+      return issue.keys.map((key) => `${joinFieldPath(path, key)} is not a known field`);
     }
     if (reportedPaths.has(path)) return [];
     reportedPaths.add(path);
@@ -35,14 +36,3 @@ export function formatIssues(issues: readonly z.core.$ZodIssue[]): string {
   return messages.join('; ');
 }
 
-function formatPath(path: readonly PropertyKey[]): string {
-  let text = '';
-  for (const segment of path) {
-    text = typeof segment === 'number' ? `${text}[${segment}]` : joinPath(text, String(segment));
-  }
-  return text;
-}
-
-function joinPath(path: string, key: string): string {
-  return path === '' ? key : `${path}.${key}`;
-}

@@ -198,7 +198,7 @@ export function renderRoute(spec: RouteSpec, profile: Profile): AlertmanagerRout
   };
 }
 
-/** Where the webhooks of the receivers send their notifications. */
+/** The destinations of the receivers' webhooks. */
 export interface WebhookTargets {
   /** Base URL of the alert receiver, to which each {@link WebhookPath} is appended. */
   receiverUrl: string;
