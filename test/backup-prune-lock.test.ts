@@ -19,17 +19,22 @@ test('exclusive lock is refreshed while held', async (t) => {
   const { repo } = await newRepository(dir);
   const store = new DirectoryStore(repo);
   const lock = await acquireExclusiveLock(store, options);
-  t.after(() => lock.release());
-
-  const first = await readLock(repo, lock.key);
-  assert.equal(first.pid, process.pid);
-  assert.equal(first.refreshed, first.time);
-  await delay(300);
-  const later = await readLock(repo, lock.key);
-  assert.equal(later.time, first.time);
-  assert.ok(Date.parse(later.refreshed) > Date.parse(first.refreshed),
-    `refreshed ${later.refreshed} is not after ${first.refreshed}`);
-  lock.assertHeld();
+  // Released in the body, not in an after hook: those run in order, so the
+  // directory's removal would race the heartbeat's next write.
+  try {
+    const first = await readLock(repo, lock.key);
+    assert.equal(first.pid, process.pid);
+    assert.equal(first.refreshed, first.time);
+    await delay(300);
+    const later = await readLock(repo, lock.key);
+    assert.equal(later.time, first.time);
+    assert.ok(Date.parse(later.refreshed) > Date.parse(first.refreshed),
+      `refreshed ${later.refreshed} is not after ${first.refreshed}`);
+    lock.assertHeld();
+  } finally {
+    await lock.release();
+  }
+  assert.deepEqual(await readdir(join(repo, 'locks')), []);
 });
 
 test('exclusive lock admits one holder', async (t) => {
@@ -55,12 +60,14 @@ test('exclusive lock notices its removal', async (t) => {
   const { repo } = await newRepository(dir);
   const store = new DirectoryStore(repo);
   const lock = await acquireExclusiveLock(store, options);
-  t.after(() => lock.release());
-
-  await rm(join(repo, lock.key));
-  await delay(300);
-  assert.throws(() => lock.assertHeld(),
-    assertSrekitError('BACKUP_LOCKED', /lost the lock .*removed by another process/));
+  try {
+    await rm(join(repo, lock.key));
+    await delay(300);
+    assert.throws(() => lock.assertHeld(),
+      assertSrekitError('BACKUP_LOCKED', /lost the lock .*removed by another process/));
+  } finally {
+    await lock.release();
+  }
   assert.deepEqual(await readdir(join(repo, 'locks')), []);
 });
 
