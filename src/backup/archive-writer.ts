@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import {
   closeSync, constants, lstatSync, openSync, readdirSync, readlinkSync, readSync, type BigIntStats,
 } from 'node:fs';
@@ -125,15 +124,16 @@ async function packFile(
     tree.skipped.push({ path, reason: describeFileError(error) });
     return;
   }
-  const hash = createHash('sha256');
+  // The writer hashes the content on its worker thread and fills in the digest.
+  const entry: FileEntry = { path, type: 'file', size, sha256: '' };
   let written = 0;
   try {
     await tar.header({ ...baseHeader(path, stats), type: 'file', size });
+    tar.startFile((sha256) => { entry.sha256 = sha256; });
     // Reading stops at the size lstat gave, which the header already holds.
     for (let read = -1; written < size && read !== 0;) {
       const space = await tar.space();
       read = readSync(descriptor, space, 0, Math.min(space.length, size - written), written);
-      hash.update(space.subarray(0, read));
       tar.commit(read);
       written += read;
       options.onBytes?.(read);
@@ -144,15 +144,11 @@ async function packFile(
   if (written < size) {
     tree.skipped.push({ path, reason: `shrank from ${size} to ${written} bytes while being read; `
       + 'the archive holds it padded with zeros' });
-    const missing = size - written;
-    const zeros = Buffer.alloc(Math.min(missing, 65536));
-    for (let hashed = 0; hashed < missing; hashed += zeros.length) {
-      hash.update(zeros.subarray(0, Math.min(zeros.length, missing - hashed)));
-    }
-    await tar.zeros(missing);
+    await tar.zeros(size - written);
   }
+  tar.endFile();
   await tar.pad(size);
-  tree.files.push({ path, type: 'file', size, sha256: hash.digest('hex') });
+  tree.files.push(entry);
 }
 
 function baseHeader(path: string, stats: BigIntStats): PaxHeaders {

@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream';
+import type { Headers } from 'tar-stream';
 import { pipeline } from 'node:stream/promises';
 import { buffer } from 'node:stream/consumers';
 import { SrekitError } from '../common/errors.js';
@@ -77,20 +78,42 @@ export interface PayloadReader {
   done: Promise<void>;
 }
 
+/** Options of {@link readPayload}. */
+export interface PayloadOptions {
+  /** Hashes the stored artifact; without, only its size is checked. */
+  hashArtifact?: boolean;
+  /**
+   * Receives the tar entries' headers, read on a worker thread, in place of
+   * the tar stream, which then stays empty. Only artifacts in zstd frames
+   * (see {@link readsEntriesAside}) support it.
+   */
+  onEntries?: (entries: Headers[]) => void;
+}
+
+/** Returns true when {@link readPayload} can read `header`'s entries on a worker thread. */
+export function readsEntriesAside(header: ArtifactHeader): boolean {
+  return header.compression === 'zstd' && header.frameSize > 0;
+}
+
 /**
  * Streams an opened backup's artifact through decryption and decompression
  * into a tar stream, hashing the artifact and the tar on the way.
  */
 export async function readPayload(
   store: Store, opened: OpenedBackup, onBytes?: (count: number) => void,
+  options: PayloadOptions = {},
 ): Promise<PayloadReader> {
   const { manifest, header, headerBytes, keys } = opened;
-  const artifactTap = new HashTap(onBytes);
-  // The zstd worker hashes the tar stream itself, which takes that work off this thread.
-  let tarSha256: string | undefined;
+  const hashArtifact = options.hashArtifact ?? true;
+  const artifactTap = new HashTap(onBytes, hashArtifact);
+  // The zstd stages hash the tar stream on a worker thread, off this one.
+  let tarDigest: { sha256: string; size?: number } | undefined;
   const tarTap = new HashTap(undefined, header.compression !== 'zstd');
   const decompress = compressionStage('decompress', header.compression, {
-    onPlainDigest: (sha256) => { tarSha256 = sha256; },
+    frameSize: header.frameSize,
+    onPlainDigest: (sha256, size) => { tarDigest = { sha256, size }; },
+    onEntries: options.onEntries,
+    discardOutput: options.onEntries !== undefined,
   });
   const unframe = keys === undefined
     ? new StripHeaderStream(headerBytes)
@@ -101,8 +124,9 @@ export async function readPayload(
       throw toBackupError(manifest.id, error);
     });
   const done = streaming.then(() => {
-    checkDigest(manifest.id, 'artifact', artifactTap, manifest.artifact);
-    checkDigest(manifest.id, 'tar stream', tarTap, manifest.archive, tarSha256);
+    if (hashArtifact) checkDigest(manifest.id, 'artifact', artifactTap, manifest.artifact);
+    else checkSize(manifest.id, artifactTap.bytes, manifest.artifact.size);
+    checkDigest(manifest.id, 'tar stream', tarTap, manifest.archive, tarDigest);
   });
   // A caller that fails first never awaits `done`, so its rejection is handled here.
   done.catch(() => {});
@@ -128,12 +152,19 @@ export function toBackupError(id: string, error: unknown): unknown {
 
 function checkDigest(
   id: string, stream: string, tap: HashTap, expected: { size: number; sha256: string },
-  computed?: string,
+  computed?: { sha256: string; size?: number },
 ): void {
-  const actual = computed ?? tap.digest();
-  if (tap.bytes !== expected.size || actual !== expected.sha256) {
-    throw damagedError(id, `the ${stream} has ${tap.bytes} bytes with SHA-256 ${actual.slice(0, 12)}…, `
+  const actual = computed?.sha256 ?? tap.digest();
+  const bytes = computed?.size ?? tap.bytes;
+  if (bytes !== expected.size || actual !== expected.sha256) {
+    throw damagedError(id, `the ${stream} has ${bytes} bytes with SHA-256 ${actual.slice(0, 12)}…, `
       + `but the manifest records ${expected.size} bytes with ${expected.sha256.slice(0, 12)}…`);
+  }
+}
+
+function checkSize(id: string, actual: number, expected: number): void {
+  if (actual !== expected) {
+    throw damagedError(id, `the artifact has ${actual} bytes, but the manifest records ${expected}`);
   }
 }
 

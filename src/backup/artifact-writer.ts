@@ -3,7 +3,9 @@ import { PassThrough, Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { pack as createPack, type Pack } from 'tar-stream';
 import { compressionStage } from './compression.js';
-import { defaultSegmentSize, encodeHeader, type ArtifactHeader, type Compression } from './format.js';
+import {
+  defaultFrameSize, defaultSegmentSize, encodeHeader, type ArtifactHeader, type Compression,
+} from './format.js';
 import { HashTap } from './hash-tap.js';
 import { deriveKeys, newScryptParameters, type BackupKeys, type KeyMaterial } from './keys.js';
 import { EncryptStream } from './segments.js';
@@ -16,6 +18,8 @@ export interface ArtifactOptions {
   /** The secret to encrypt with; the artifact is stored in plain when undefined. */
   key?: KeyMaterial;
   segmentSize?: number;
+  /** Tar bytes per zstd frame; {@link defaultFrameSize} unless a test needs small frames. */
+  frameSize?: number;
   signal?: AbortSignal;
 }
 
@@ -58,13 +62,23 @@ export async function writeTarArtifact(
   produce: (tar: TarWriter) => Promise<void>,
   options: ArtifactOptions,
 ): Promise<WrittenArtifact> {
+  // With zstd each chunk is one whole frame, which moves to a worker without a copy.
+  const chunkBytes = options.compression === 'zstd'
+    ? (options.frameSize ?? defaultFrameSize) : 1024 * 1024;
   // Two chunks may wait here while the compressor works on others.
-  const tarBytes = new PassThrough({ highWaterMark: 2 * 1024 * 1024 });
-  const writer = new TarWriter(tarBytes);
-  return storeTar(store, key, tarBytes, async () => {
-    await produce(writer);
-    await writer.end();
-  }, { ...options, recycle: writer.recycle });
+  const tarBytes = new PassThrough({ highWaterMark: 2 * chunkBytes });
+  // The zstd stage hands chunks back; gzip and none keep no count of theirs.
+  const writer = new TarWriter(tarBytes, chunkBytes, options.compression === 'zstd');
+  const written = await storeTar(store, key, tarBytes, async () => {
+    try {
+      await produce(writer);
+      await writer.end();
+    } catch (error) {
+      await writer.abandon();
+      throw error;
+    }
+  }, { ...options, recycle: writer.recycle, hashed: true });
+  return { ...written, archive: { ...written.archive, sha256: writer.sha256 } };
 }
 
 async function storeTar(
@@ -72,13 +86,16 @@ async function storeTar(
   key: string,
   tar: Readable,
   produce: () => Promise<void>,
-  options: ArtifactOptions & { recycle?: (chunk: Buffer) => void; gather?: boolean },
+  options: ArtifactOptions & {
+    recycle?: (chunk: Buffer) => void;
+    gather?: boolean;
+    /** The producer hashes the tar stream itself, so this function only counts it. */
+    hashed?: boolean;
+  },
 ): Promise<WrittenArtifact> {
   const { header, keys } = await newHeader(options);
   const headerBytes = encodeHeader(header);
-  // The zstd worker hashes the tar stream itself, which takes that work off this thread.
-  let tarSha256: string | undefined;
-  const tarTap = new HashTap(undefined, options.compression !== 'zstd');
+  const tarTap = new HashTap(undefined, options.hashed !== true);
   const artifactTap = new HashTap();
   const output = new PassThrough();
 
@@ -93,8 +110,7 @@ async function storeTar(
   const gathering = options.gather === true ? [coalesce(128 * 1024)] : [];
   const streaming = pipeline(tar, tarTap, ...gathering,
     compressionStage('compress', options.compression, {
-      recycle: options.recycle,
-      onPlainDigest: (sha256) => { tarSha256 = sha256; },
+      recycle: options.recycle, frameSize: header.frameSize,
     }), ...framing,
     artifactTap, output, { signal: options.signal });
   const storing = store.put(key, output, options.signal);
@@ -110,7 +126,8 @@ async function storeTar(
 
   return {
     artifact: { key, size: artifactTap.bytes, sha256: artifactTap.digest() },
-    archive: { size: tarTap.bytes, sha256: tarSha256 ?? tarTap.digest() },
+    // A producer that hashes the stream itself replaces this digest.
+    archive: { size: tarTap.bytes, sha256: options.hashed === true ? '' : tarTap.digest() },
     keys,
   };
 }
@@ -120,6 +137,7 @@ async function newHeader(options: ArtifactOptions):
   const source = options.key?.source ?? 'none';
   const header: ArtifactHeader = {
     compression: options.compression,
+    frameSize: options.compression === 'zstd' ? (options.frameSize ?? defaultFrameSize) : 0,
     keySource: source,
     segmentSize: options.key === undefined ? 0 : (options.segmentSize ?? defaultSegmentSize),
     hkdfSalt: options.key === undefined ? Buffer.alloc(32) : randomBytes(32),

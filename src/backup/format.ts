@@ -12,8 +12,21 @@ import { createHash } from 'node:crypto';
 /** The first eight bytes of every artifact. */
 export const artifactMagic = Buffer.from('SRKBAK01', 'ascii');
 
-/** The artifact format version that this code writes and reads. */
-export const formatVersion = 1;
+/**
+ * The artifact format version that this code writes. Version 2 stores zstd
+ * payloads as independent frames of {@link defaultFrameSize} plain bytes;
+ * version 1, which this code still reads, stored one zstd frame.
+ */
+export const formatVersion = 2;
+
+/** The artifact format versions that this code reads. */
+const readableVersions = [1, 2];
+
+/** The tar bytes in every zstd frame but the last, in new artifacts. */
+export const defaultFrameSize = 1024 * 1024;
+
+/** The smallest and largest frame size a decoder accepts, which bounds its memory. */
+export const frameSizeLimits = { min: 64 * 1024, max: 64 * 1024 * 1024 };
 
 /** The size of the artifact header in bytes. */
 export const headerSize = 128;
@@ -44,7 +57,14 @@ export interface ScryptParameters {
 
 /** The decoded header of an artifact. */
 export interface ArtifactHeader {
+  /** The format version; {@link encodeHeader} always writes {@link formatVersion}. */
+  version?: number;
   compression: Compression;
+  /**
+   * Tar bytes per zstd frame, in version 2 with zstd; 0 when the payload is
+   * one stream (version 1, gzip or none).
+   */
+  frameSize: number;
   keySource: KeySource;
   /** Plaintext bytes per segment; 0 when the backup is not encrypted. */
   segmentSize: number;
@@ -76,6 +96,7 @@ export function encodeHeader(header: ArtifactHeader): Buffer {
   header.scrypt.salt.copy(bytes, 24, 0, 16);
   header.hkdfSalt.copy(bytes, 40, 0, 32);
   header.keyCheck.copy(bytes, 72, 0, 32);
+  bytes.writeUInt32BE(header.frameSize, 104);
   headerDigest(bytes).copy(bytes, 112);
   return bytes;
 }
@@ -92,11 +113,15 @@ export function decodeHeader(bytes: Buffer): ArtifactHeader {
     throw new HeaderError('the artifact header checksum does not match');
   }
   const version = bytes.readUInt8(8);
-  if (version !== formatVersion) {
-    throw new HeaderError(`the artifact has format version ${version}; this srekit reads ${formatVersion}`);
+  if (!readableVersions.includes(version)) {
+    throw new HeaderError(`the artifact has format version ${version}; this srekit reads `
+      + `${readableVersions.join(' and ')}`);
   }
+  const compression = decodeEnum(compressionCodes, bytes.readUInt8(9), 'compression');
   const header: ArtifactHeader = {
-    compression: decodeEnum(compressionCodes, bytes.readUInt8(9), 'compression'),
+    version,
+    compression,
+    frameSize: version === 1 ? 0 : bytes.readUInt32BE(104),
     keySource: decodeEnum(keySourceCodes, bytes.readUInt8(10), 'key source'),
     segmentSize: bytes.readUInt32BE(12),
     scrypt: {
@@ -111,7 +136,20 @@ export function decodeHeader(bytes: Buffer): ArtifactHeader {
   if (header.keySource !== 'none' && header.segmentSize === 0) {
     throw new HeaderError('the artifact is encrypted but its segment size is 0');
   }
+  checkFrameSize(header);
   return header;
+}
+
+function checkFrameSize(header: ArtifactHeader): void {
+  const { frameSize, compression } = header;
+  if (compression !== 'zstd' || header.version === 1) {
+    if (frameSize !== 0) throw new HeaderError(`the artifact has a frame size without zstd frames`);
+    return;
+  }
+  if (frameSize < frameSizeLimits.min || frameSize > frameSizeLimits.max) {
+    throw new HeaderError(`the artifact's zstd frame size ${frameSize} is not between `
+      + `${frameSizeLimits.min} and ${frameSizeLimits.max} bytes`);
+  }
 }
 
 function headerDigest(bytes: Buffer): Buffer {

@@ -9,7 +9,7 @@ import { DamagedArtifactError, DecryptStream, EncryptStream } from './segments.j
 const key = randomBytes(32);
 const segmentSize = 64;
 const header = encodeHeader({
-  compression: 'none', keySource: 'key-file', segmentSize, hkdfSalt: randomBytes(32),
+  compression: 'none', frameSize: 0, keySource: 'key-file', segmentSize, hkdfSalt: randomBytes(32),
   scrypt: { logN: 0, r: 0, p: 0, salt: Buffer.alloc(16) }, keyCheck: randomBytes(32),
 } satisfies ArtifactHeader);
 

@@ -23,15 +23,24 @@ export function sealSegment(
   return Buffer.concat(sealSegmentParts(key, header, index, last, plaintext));
 }
 
+/**
+ * The bytes encrypted or decrypted per call, so that outputs stay small
+ * allocations, which the allocator reuses.
+ */
+const cryptSlice = 64 * 1024;
+
 /** Works like {@link sealSegment}, but returns the ciphertext and the tag apart, saving a copy. */
 function sealSegmentParts(
   key: Buffer, header: Buffer, index: number, last: boolean, plaintext: Buffer,
 ): Buffer[] {
   const cipher = createCipheriv('aes-256-gcm', key, segmentNonce(index, last));
   cipher.setAAD(header);
-  const body = cipher.update(plaintext);
+  const parts: Buffer[] = [];
+  for (let offset = 0; offset < plaintext.length; offset += cryptSlice) {
+    parts.push(cipher.update(plaintext.subarray(offset, offset + cryptSlice)));
+  }
   cipher.final();
-  return [body, cipher.getAuthTag()];
+  return [...parts, cipher.getAuthTag()];
 }
 
 /**
@@ -41,13 +50,25 @@ function sealSegmentParts(
 export function openSegment(
   key: Buffer, header: Buffer, index: number, last: boolean, record: Buffer,
 ): Buffer {
+  return Buffer.concat(openSegmentParts(key, header, index, last, record));
+}
+
+
+/** Works like {@link openSegment}, returning the plaintext in parts. */
+export function openSegmentParts(
+  key: Buffer, header: Buffer, index: number, last: boolean, record: Buffer,
+): Buffer[] {
   if (record.length < tagSize) {
     throw new DamagedArtifactError(`segment ${index} is ${record.length} bytes, shorter than its tag`);
   }
   const decipher = createDecipheriv('aes-256-gcm', key, segmentNonce(index, last));
   decipher.setAAD(header);
   decipher.setAuthTag(record.subarray(record.length - tagSize));
-  const body = decipher.update(record.subarray(0, record.length - tagSize));
+  const body: Buffer[] = [];
+  const end = record.length - tagSize;
+  for (let offset = 0; offset < end; offset += cryptSlice) {
+    body.push(decipher.update(record.subarray(offset, Math.min(end, offset + cryptSlice))));
+  }
   try {
     decipher.final();
   } catch {
@@ -150,8 +171,8 @@ export class DecryptStream extends BlockTransform {
     super._flush(done);
   }
 
-  protected transformBlock(record: Buffer, last: boolean): Buffer {
-    return openSegment(this.key, this.header, this.index, last, record);
+  protected transformBlock(record: Buffer, last: boolean): Buffer[] {
+    return openSegmentParts(this.key, this.header, this.index, last, record);
   }
 }
 

@@ -13,4 +13,15 @@ declare module 'tar-stream/headers.js' {
   export function encodePax(
     header: { name?: string; linkname?: string | null; pax?: Record<string, string> },
   ): Buffer;
+
+  /** Decodes a 512-byte header block; returns null for a block of zeros, throws when invalid. */
+  export function decode(
+    buf: Buffer, filenameEncoding: string, allowUnknownFormat: boolean,
+  ): Headers | null;
+
+  /** Decodes the body of a pax extended header into its records. */
+  export function decodePax(buf: Buffer): Record<string, string>;
+
+  /** Decodes the body of a GNU long name or long link header. */
+  export function decodeLongPath(buf: Buffer, encoding: string): string;
 }

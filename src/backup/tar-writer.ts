@@ -1,6 +1,7 @@
 import type { Writable } from 'node:stream';
 import type { Headers } from 'tar-stream';
 import { encode, encodePax } from 'tar-stream/headers.js';
+import { BackgroundHash, type FileSpan } from './background-hash.js';
 
 /** The tar block size; headers are one block and contents are padded to whole blocks. */
 const blockSize = 512;
@@ -17,14 +18,47 @@ export type PaxHeaders = Headers & { pax: Record<string, string> };
  * tar-stream 3.1.7 pack writes for the same entries, but a caller can read
  * file contents straight into the chunk with {@link space} and
  * {@link commit}, which saves a stream hop and a copy per file.
+ *
+ * A worker thread hashes the stream as a whole and each file's content
+ * between {@link startFile} and {@link endFile}, so the main thread is free
+ * to read files. Chunks are SharedArrayBuffer views that the hash worker
+ * reads in place; a chunk is filled again only after both the hash worker
+ * and the consumer that calls {@link recycle} are done with it.
  */
 export class TarWriter {
   private chunk: Buffer;
   private used = 0;
   private readonly spare: Buffer[] = [];
+  private readonly hash = new BackgroundHash();
+  /** Chunks written out, with the number of readers (hash worker, consumer) not done yet. */
+  private readonly readers = new Map<ArrayBufferLike, number>();
+  private hashFailure?: Error;
+  /** The spans of the current chunk that belong to files. */
+  private spans: FileSpan[] = [];
+  /** The files that ended since the last chunk was sent. */
+  private finished: number[] = [];
+  private currentFile?: { id: number; start: number };
+  private nextFile = 0;
+  private readonly digestReceivers = new Map<number, (sha256: string) => void>();
+  private plainSha256?: string;
 
-  constructor(private readonly output: Writable, private readonly chunkBytes = 1024 * 1024) {
-    this.chunk = Buffer.allocUnsafeSlow(chunkBytes);
+  /**
+   * With `consumerRecycles`, the consumer of `output` hands every chunk back
+   * to {@link recycle}, which lets the writer fill it again; otherwise each
+   * chunk is new memory.
+   */
+  constructor(
+    private readonly output: Writable,
+    private readonly chunkBytes = 1024 * 1024,
+    private readonly consumerRecycles = false,
+  ) {
+    this.chunk = this.newChunk();
+  }
+
+  /** The hex SHA-256 of the whole stream, once {@link end} has resolved. */
+  get sha256(): string {
+    if (this.plainSha256 === undefined) throw new Error('the tar stream has not ended');
+    return this.plainSha256;
   }
 
   /**
@@ -33,10 +67,30 @@ export class TarWriter {
    * which at a gigabyte of archive is a noticeable share of the run.
    */
   readonly recycle = (chunk: Buffer): void => {
-    if (chunk.length === this.chunkBytes && this.spare.length < maxSpareChunks) {
-      this.spare.push(chunk);
-    }
+    this.released(chunk);
   };
+
+  /**
+   * Starts the content of a file: the bytes written until {@link endFile}
+   * are hashed on their own, and `onDigest` receives their hex SHA-256
+   * before {@link end} resolves.
+   */
+  startFile(onDigest: (sha256: string) => void): void {
+    if (this.currentFile !== undefined) throw new Error('a file is already open');
+    const id = this.nextFile;
+    this.nextFile += 1;
+    this.digestReceivers.set(id, onDigest);
+    this.currentFile = { id, start: this.used };
+  }
+
+  /** Ends the content of the file that {@link startFile} started. */
+  endFile(): void {
+    const file = this.currentFile;
+    if (file === undefined) throw new Error('no file is open');
+    if (this.used > file.start) this.spans.push([file.id, file.start, this.used]);
+    this.finished.push(file.id);
+    this.currentFile = undefined;
+  }
 
   /**
    * Appends the headers of one entry: a pax extended header with its path,
@@ -111,18 +165,75 @@ export class TarWriter {
 
   /** Appends the two zero blocks that end a tar stream, writes the rest and ends `output`. */
   async end(): Promise<void> {
-    await this.zeros(2 * blockSize);
-    await this.flush();
+    try {
+      await this.zeros(2 * blockSize);
+      await this.flush();
+      const { sha256, files } = await this.hash.digest(this.takeFinished());
+      this.deliver(files);
+      this.plainSha256 = sha256;
+    } finally {
+      await this.hash.close();
+    }
     this.output.end();
   }
 
+  /** Stops the hash worker of a writer that will not be ended. */
+  async abandon(): Promise<void> {
+    await this.hash.close();
+  }
+
+  private newChunk(): Buffer {
+    return Buffer.from(new SharedArrayBuffer(this.chunkBytes));
+  }
+
   private async flush(): Promise<void> {
+    if (this.hashFailure !== undefined) throw this.hashFailure;
     if (this.used === 0) return;
     const full = this.used === this.chunk.length ? this.chunk : this.chunk.subarray(0, this.used);
-    this.chunk = this.spare.pop() ?? Buffer.allocUnsafeSlow(this.chunkBytes);
+    const file = this.currentFile;
+    if (file !== undefined && this.used > file.start) {
+      this.spans.push([file.id, file.start, this.used]);
+    }
+    if (file !== undefined) file.start = 0;
+    if (this.consumerRecycles) this.readers.set(full.buffer, 2);
+    this.hash.update(full, this.spans, this.takeFinished()).then(({ files }) => {
+      this.deliver(files);
+      if (this.consumerRecycles) this.released(full);
+    }, (error: Error) => {
+      this.hashFailure ??= error;
+    });
+    this.spans = [];
+    this.chunk = this.spare.pop() ?? this.newChunk();
     this.used = 0;
     if (this.output.write(full)) return;
     await waitForDrain(this.output);
+  }
+
+  private takeFinished(): number[] {
+    const finished = this.finished;
+    this.finished = [];
+    return finished;
+  }
+
+  private deliver(files: [number, string][]): void {
+    for (const [id, sha256] of files) {
+      this.digestReceivers.get(id)?.(sha256);
+      this.digestReceivers.delete(id);
+    }
+  }
+
+  /** Counts one reader of `chunk` as done, and keeps the chunk for reuse after the last. */
+  private released(chunk: Buffer): void {
+    const left = (this.readers.get(chunk.buffer) ?? 1) - 1;
+    if (left > 0) {
+      this.readers.set(chunk.buffer, left);
+      return;
+    }
+    this.readers.delete(chunk.buffer);
+    const whole = Buffer.from(chunk.buffer, 0, chunk.buffer.byteLength);
+    if (whole.length === this.chunkBytes && this.spare.length < maxSpareChunks) {
+      this.spare.push(whole);
+    }
   }
 }
 
