@@ -88,6 +88,11 @@ export interface PayloadOptions {
    * (see {@link readsEntriesAside}) support it.
    */
   onEntries?: (entries: Headers[]) => void;
+  /**
+   * Decompresses zstd in one worker thread, which also hashes the tar
+   * stream, in place of a pool of threads and a hash thread.
+   */
+  singleThread?: boolean;
 }
 
 /** Returns true when {@link readPayload} can read `header`'s entries on a worker thread. */
@@ -110,7 +115,8 @@ export async function readPayload(
   let tarDigest: { sha256: string; size?: number } | undefined;
   const tarTap = new HashTap(undefined, header.compression !== 'zstd');
   const decompress = compressionStage('decompress', header.compression, {
-    frameSize: header.frameSize,
+    // A stream decoder reads a sequence of frames as well as one frame.
+    frameSize: options.singleThread === true ? 0 : header.frameSize,
     onPlainDigest: (sha256, size) => { tarDigest = { sha256, size }; },
     onEntries: options.onEntries,
     discardOutput: options.onEntries !== undefined,

@@ -1,6 +1,5 @@
 import { PassThrough, type Duplex, type Transform } from 'node:stream';
 import { constants, createGunzip, createGzip } from 'node:zlib';
-import { CompressStream, DecompressStream } from 'zstd-napi';
 import type { Compression } from './format.js';
 import { zstdInWorker, type CodecOptions } from './zstd-codec.js';
 import { zstdFrames, type FrameOptions } from './zstd-frames.js';
@@ -15,18 +14,10 @@ export const zstdLevel = 1;
 /** The gzip level for new backups; 6 is zlib's default. */
 export const gzipLevel = constants.Z_DEFAULT_COMPRESSION;
 
-/** Returns a stream that compresses with `compression`. */
-export function compressor(compression: Compression): Transform {
-  if (compression === 'zstd') return new CompressStream({ compressionLevel: zstdLevel });
-  if (compression === 'gzip') return createGzip({ level: gzipLevel });
-  return new PassThrough();
-}
-
-/** Returns a stream that undoes {@link compressor}. */
-export function decompressor(compression: Compression): Transform {
-  if (compression === 'zstd') return new DecompressStream();
-  if (compression === 'gzip') return createGunzip();
-  return new PassThrough();
+/** Returns a gzip or pass-through stream; zstd runs in worker threads instead. */
+function zlibStage(direction: 'compress' | 'decompress', compression: 'gzip' | 'none'): Transform {
+  if (compression === 'none') return new PassThrough();
+  return direction === 'compress' ? createGzip({ level: gzipLevel }) : createGunzip();
 }
 
 /** Options of {@link compressionStage}. */
@@ -46,6 +37,7 @@ export interface StageOptions extends Omit<CodecOptions, 'onPlainDigest'> {
   onEntries?: FrameOptions['onEntries'];
   /** Decompressing zstd frames only: see {@link FrameOptions.discardOutput}. */
   discardOutput?: boolean;
+
 }
 
 /**
@@ -57,7 +49,9 @@ export interface StageOptions extends Omit<CodecOptions, 'onPlainDigest'> {
 export function compressionStage(
   direction: 'compress' | 'decompress', compression: Compression, options: StageOptions,
 ): Duplex {
-  if (compression === 'zstd' && options.frameSize > 0) {
+  if (compression !== 'zstd') return zlibStage(direction, compression);
+  if (direction === 'compress' || options.frameSize > 0) {
+    if (options.frameSize <= 0) throw new Error('zstd compression needs a frame size');
     return zstdFrames(direction, {
       frameSize: options.frameSize, level: zstdLevel, recycle: options.recycle,
       onPlainDigest: options.onPlainDigest,
@@ -65,14 +59,10 @@ export function compressionStage(
       discardOutput: options.discardOutput,
     });
   }
-  if (compression === 'zstd') {
-    // The single-stream worker hashes the plain bytes but does not count them.
-    const { onPlainDigest } = options;
-    return zstdInWorker(direction, {
-      ...options,
-      level: zstdLevel,
-      onPlainDigest: onPlainDigest === undefined ? undefined : (sha256) => onPlainDigest(sha256),
-    });
-  }
-  return direction === 'compress' ? compressor(compression) : decompressor(compression);
+  // One frame of format version 1, or frames read in order by one thread. The
+  // worker hashes the plain bytes but does not count them.
+  const { onPlainDigest } = options;
+  return zstdInWorker({
+    onPlainDigest: onPlainDigest === undefined ? undefined : (sha256) => onPlainDigest(sha256),
+  });
 }

@@ -54,7 +54,11 @@ export async function restoreBackup(
   let restored = false;
   await mkdir(staging, { mode: 0o700 });
   try {
-    const payload = await readPayload(repository.store, opened, options.onBytes);
+    // Restore is bound by file creation in the kernel, not by decompression,
+    // so one thread decompresses and hashes the tar stream, which saves the
+    // memory of a thread pool.
+    const payload = await readPayload(repository.store, opened, options.onBytes,
+      { singleThread: true });
     const extraction = new Extraction(staging);
     try {
       await readArchive(payload.tar, opened.files, options, async (entry, content) => {

@@ -7,8 +7,6 @@ const maxChunksInFlight = 3;
 
 /** Options of {@link zstdInWorker}. */
 export interface CodecOptions {
-  /** The zstd compression level; decompression ignores it. */
-  level?: number;
   /** Receives each input chunk once the worker is done with it. */
   recycle?: (input: Buffer) => void;
   /**
@@ -19,16 +17,16 @@ export interface CodecOptions {
 }
 
 /**
- * Returns a stream that compresses (or decompresses) one zstd stream in a
- * worker thread, so the main thread keeps one core for reading, hashing
- * and encryption. Output comes out in input order. The worker starts with
+ * Returns a stream that decompresses a zstd stream, of one frame or many, in
+ * one worker thread, so the main thread keeps one core for reading and
+ * decryption. Output comes out in input order. The worker starts with
  * the first chunk and is stopped when the stream ends or is destroyed.
  * Input chunks that own their whole ArrayBuffer are moved to the worker,
  * not copied, so nothing may use them afterwards. The worker hands each
  * back to `recycle`.
  */
-export function zstdInWorker(mode: CodecSettings['mode'], options: CodecOptions = {}): Transform {
-  return new ZstdWorkerStream(mode, options);
+export function zstdInWorker(options: CodecOptions = {}): Transform {
+  return new ZstdWorkerStream(options);
 }
 
 class ZstdWorkerStream extends Transform {
@@ -39,7 +37,7 @@ class ZstdWorkerStream extends Transform {
   private waitingTransform?: TransformCallback;
   private flushed?: TransformCallback;
 
-  constructor(private readonly mode: CodecSettings['mode'], private readonly options: CodecOptions) {
+  constructor(private readonly options: CodecOptions) {
     super();
   }
 
@@ -85,9 +83,9 @@ class ZstdWorkerStream extends Transform {
 
   private channel(): WorkerChannel {
     if (this.worker !== undefined) return this.worker;
-    const { level = 3, onPlainDigest } = this.options;
+    const { onPlainDigest } = this.options;
     this.worker = new WorkerChannel({
-      mode: this.mode, level, hashPlain: onPlainDigest !== undefined,
+      hashPlain: onPlainDigest !== undefined,
       unconsumed: new SharedArrayBuffer(4),
     }, (reply) => this.onReply(reply), (error) => this.destroy(error));
     return this.worker;
@@ -148,7 +146,7 @@ class WorkerChannel {
     this.worker = new Worker(new URL('./zstd-worker.js', import.meta.url), { workerData: settings });
     this.worker.on('message', (reply: CodecReply) => {
       if (this.closed) return;
-      if (reply.error !== undefined) onError(new Error(`zstd ${settings.mode}: ${reply.error}`));
+      if (reply.error !== undefined) onError(new Error(`zstd decompress: ${reply.error}`));
       else onReply(reply);
     });
     this.worker.on('error', (error: Error) => onError(error));

@@ -8,9 +8,9 @@ const zstd = createRequire(import.meta.url)('zstd-napi/binding.js') as
 
 /**
  * The body of the worker thread that zstdInWorker (zstd-codec.ts) starts. It
- * compresses or decompresses one zstd stream, chunk by chunk, and replies
- * to each request with the output that chunk produced, so the main thread can
- * read files, hash and encrypt on the other core meanwhile.
+ * decompresses one zstd stream, chunk by chunk, and replies to each request
+ * with the output that chunk produced, so the main thread can read and
+ * decrypt on the other core meanwhile.
  */
 
 /** A request: the next input chunk, or `end` once the input is complete. */
@@ -35,17 +35,12 @@ export interface CodecReply {
 
 /** The settings passed as workerData. */
 export interface CodecSettings {
-  mode: 'compress' | 'decompress';
-  level: number;
   /**
    * One Int32 counting the replies sent but not yet consumed. The worker
    * increments it and the main thread decrements it.
    */
   unconsumed: SharedArrayBuffer;
-  /**
-   * Hashes the uncompressed side too (the input when compressing, the
-   * output when decompressing), which moves that work off the main thread.
-   */
+  /** Hashes the decompressed bytes too, which moves that work off the main thread. */
   hashPlain: boolean;
 }
 
@@ -124,21 +119,6 @@ function post(reply: CodecReply, transfer: ArrayBuffer[] = []): void {
   }
 }
 
-function compressor(level: number): (input: Buffer, end: boolean, out: OutputQueue) => void {
-  const context = new zstd.CCtx();
-  context.setParameter(zstd.CParameter.compressionLevel, level);
-  return (input, end, out) => {
-    const directive = end ? zstd.EndDirective.end : zstd.EndDirective.continue;
-    let rest = input;
-    for (;;) {
-      const [remaining, produced, consumed] = context.compressStream2(out.space(), rest, directive);
-      out.advance(produced);
-      rest = rest.subarray(consumed);
-      if (rest.length === 0 && (!end || remaining === 0)) return;
-    }
-  };
-}
-
 function decompressor(): (input: Buffer, end: boolean, out: OutputQueue) => void {
   const context = new zstd.DCtx();
   let frameOpen = false;
@@ -165,16 +145,14 @@ function decompressor(): (input: Buffer, end: boolean, out: OutputQueue) => void
 
 const settings = workerData as CodecSettings;
 const unconsumed = new Int32Array(settings.unconsumed);
-const step = settings.mode === 'compress' ? compressor(settings.level) : decompressor();
+const step = decompressor();
 const plainHash = settings.hashPlain ? createHash('sha256') : undefined;
-const inputHash = settings.mode === 'compress' ? plainHash : undefined;
-const queue = new OutputQueue(settings.mode === 'decompress' ? plainHash : undefined);
+const queue = new OutputQueue(plainHash);
 
 parentPort?.on('message', (request: CodecRequest) => {
   try {
     const input = request.input === undefined ? Buffer.alloc(0)
       : Buffer.from(request.input.buffer, request.input.byteOffset, request.input.byteLength);
-    inputHash?.update(input);
     step(input, request.end === true, queue);
     const digest = request.end === true ? plainHash?.digest('hex') : undefined;
     queue.send(request.input ?? new Uint8Array(0), digest);
