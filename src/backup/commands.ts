@@ -103,7 +103,8 @@ function registerVerify(backup: Command, context: CommandContext): void {
     .option('--id <id>', 'backup id, or `latest`')
     .option('--class <name>', 'with latest: the newest backup of this class', parseClassName)
     .option('--all', 'verify every backup')
-    .addOption(new Option('--full', 'decrypt, decompress and re-hash every file')
+    .addOption(new Option('--full',
+      'decrypt and decompress everything, hash the tar stream and check every entry')
       .conflicts('sample'))
     .option('--sample <percent>', 'decrypt this share of the segments, with the last one')
     .option('--metrics-dir <dir>', metricsDirHelp, parsePath)

@@ -32,8 +32,9 @@ export interface VerifyResult {
 
 /**
  * Checks one backup. Quick reads the stored artifact and compares its size
- * and SHA-256 with the manifest, without a key. Full decrypts, decompresses
- * and re-hashes every file against the manifest. Sample checks the key and
+ * and SHA-256 with the manifest, without a key. Full decrypts and
+ * decompresses everything, compares the tar stream's SHA-256 and every
+ * entry header with the manifest. Sample checks the key and
  * decrypts the given share of segments, always including the last.
  */
 export async function verifyBackup(
