@@ -114,14 +114,13 @@ async function storeTar(
     }), ...framing,
     artifactTap, output, { signal: options.signal });
   const storing = store.put(key, output, options.signal);
-  const results = await Promise.allSettled([streaming, storing]);
-  // The producer's error explains a failed pipeline better than the pipeline's own.
-  if (packError !== undefined) throw packError;
-  const failed = results.find((result) => result.status === 'rejected');
+  const [streamed, stored] = await Promise.allSettled([streaming, storing]);
+  const failures = [packError, rejection(stored), rejection(streamed)]
+    .filter((error) => error !== undefined);
   // NOTE: after a pipeline failure a tar-stream producer may wait forever on
   // a destroyed pack. Its promise is dropped, and it keeps at most one source
   // file open. A TarWriter producer fails instead, once its output closes.
-  if (failed !== undefined) throw (failed as PromiseRejectedResult).reason;
+  if (failures.length > 0) throw rootCause(failures);
   await packing;
 
   return {
@@ -130,6 +129,24 @@ async function storeTar(
     archive: { size: tarTap.bytes, sha256: options.hashed === true ? '' : tarTap.digest() },
     keys,
   };
+}
+
+function rejection(result: PromiseSettledResult<unknown>): unknown {
+  return result.status === 'rejected' ? result.reason : undefined;
+}
+
+/**
+ * Returns the error that caused the others. A stage stopped by another
+ * stage's failure reports only an abort or a premature close, as the
+ * producer does when the store fails with ENOSPC. So the first error of
+ * another kind in `failures` wins, and the caller lists the producer's
+ * error first, then the store's, then the pipeline's.
+ */
+function rootCause(failures: unknown[]): unknown {
+  const consequences = new Set(['ABORT_ERR', 'ERR_STREAM_PREMATURE_CLOSE', 'ERR_STREAM_DESTROYED']);
+  const isConsequence = (error: unknown) =>
+    consequences.has((error as NodeJS.ErrnoException | undefined)?.code ?? '');
+  return failures.find((error) => !isConsequence(error)) ?? failures[0];
 }
 
 async function newHeader(options: ArtifactOptions):
