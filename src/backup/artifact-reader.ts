@@ -185,9 +185,13 @@ async function readHeaderBytes(store: Store, manifest: Manifest): Promise<Buffer
   }
 }
 
-/** Returns the BACKUP_DAMAGED error for backup `id`. */
+/**
+ * Returns the BACKUP_DAMAGED error for backup `id`. The hint names the next
+ * step for any command that finds the damage, `verify --full` included.
+ */
 export function damagedError(id: string, reason: string): SrekitError {
   return new SrekitError('BACKUP_DAMAGED', `backup ${id} is damaged: ${reason}`, {
-    hint: `run \`srekit backup verify --full --id ${id}\` for details, and restore an older backup`,
+    hint: 'restore an older backup, and find the intact ones with '
+      + '`srekit backup verify --all --full`',
   });
 }
