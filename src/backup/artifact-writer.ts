@@ -143,7 +143,9 @@ function rejection(result: PromiseSettledResult<unknown>): unknown {
  * error first, then the store's, then the pipeline's.
  */
 function rootCause(failures: unknown[]): unknown {
-  const consequences = new Set(['ABORT_ERR', 'ERR_STREAM_PREMATURE_CLOSE', 'ERR_STREAM_DESTROYED']);
+  const consequences = new Set([
+    'ABORT_ERR', 'ERR_STREAM_PREMATURE_CLOSE', 'ERR_STREAM_DESTROYED',
+  ]);
   const isConsequence = (error: unknown) =>
     consequences.has((error as NodeJS.ErrnoException | undefined)?.code ?? '');
   return failures.find((error) => !isConsequence(error)) ?? failures[0];
