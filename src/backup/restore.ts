@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join, sep } from 'node:path';
 import { SrekitError } from '../common/errors.js';
-import { describeFileError, makeDirectories } from '../common/files.js';
+import { describeFileError, isPathError, makeDirectories } from '../common/files.js';
 import { readArchive } from './archive-reader.js';
 import { openBackup, readPayload, toBackupError } from './artifact-reader.js';
 import { UnsafeEntryError } from './entry-rules.js';
@@ -47,12 +47,9 @@ export async function restoreBackup(
   assertTargetOutsideRepository(options.target, repository.store.location);
   await assertTargetReplaceable(options.target, options.force);
   const opened = await openBackup(repository.store, manifest, options.key);
-  const parent = dirname(options.target);
   // The first directory this creates is removed again if the restore fails.
-  const createdParent = await makeDirectories(parent);
-  const staging = join(parent, `.${basename(options.target)}.restore-${randomBytes(4).toString('hex')}`);
+  const { staging, createdParent } = await makeStaging(options.target);
   let restored = false;
-  await mkdir(staging, { mode: 0o700 });
   try {
     // Restore is bound by file creation in the kernel, not by decompression,
     // so one thread decompresses and hashes the tar stream, which saves the
@@ -84,6 +81,29 @@ export async function restoreBackup(
     if (!restored && createdParent !== undefined) {
       await rm(createdParent, { recursive: true, force: true });
     }
+  }
+}
+
+/**
+ * Creates the empty directory that a restore extracts into, beside `target`,
+ * and any missing parents. A path error, such as a parent under /proc or on
+ * a read-only file system, becomes INVALID_INPUT and leaves nothing behind.
+ */
+async function makeStaging(target: string):
+  Promise<{ staging: string; createdParent: string | undefined }> {
+  const parent = dirname(target);
+  const staging = join(parent, `.${basename(target)}.restore-${randomBytes(4).toString('hex')}`);
+  let createdParent: string | undefined;
+  try {
+    createdParent = await makeDirectories(parent);
+    await mkdir(staging, { mode: 0o700 });
+    return { staging, createdParent };
+  } catch (error) {
+    if (createdParent !== undefined) await rm(createdParent, { recursive: true, force: true });
+    if (!isPathError(error)) throw error;
+    throw new SrekitError('INVALID_INPUT', `could not create a directory beside restore target `
+      + `${target}: ${describeFileError(error)}`,
+    { hint: 'choose a --to whose parent directory exists or can be created' });
   }
 }
 
