@@ -105,7 +105,7 @@ async function storeTar(
     tar.destroy(error as Error);
   });
   const framing = keys === undefined
-    ? [coalesce(1024 * 1024, headerBytes)]
+    ? [coalesce(64 * 1024, headerBytes)]
     : [new EncryptStream(keys.payload, headerBytes, header.segmentSize)];
   const gathering = options.gather === true ? [coalesce(128 * 1024)] : [];
   const streaming = pipeline(tar, tarTap, ...gathering,

@@ -9,6 +9,9 @@ const blockSize = 512;
 /** The number of written chunks kept for reuse. */
 const maxSpareChunks = 4;
 
+/** The size of the copies handed to a consumer that does not recycle chunks. */
+const copyPieceBytes = 64 * 1024;
+
 /** An entry header with the pax records that every srekit entry carries. */
 export type PaxHeaders = Headers & { pax: Record<string, string> };
 
@@ -44,8 +47,9 @@ export class TarWriter {
 
   /**
    * With `consumerRecycles`, the consumer of `output` hands every chunk back
-   * to {@link recycle}, which lets the writer fill it again; otherwise each
-   * chunk is new memory.
+   * to {@link recycle}, which lets the writer fill it again. Otherwise the
+   * consumer gets copies in small pieces, and each chunk is filled again
+   * once it is hashed.
    */
   constructor(
     private readonly output: Writable,
@@ -195,17 +199,28 @@ export class TarWriter {
       this.spans.push([file.id, file.start, this.used]);
     }
     if (file !== undefined) file.start = 0;
-    if (this.consumerRecycles) this.readers.set(full.buffer, 2);
+    this.readers.set(full.buffer, this.consumerRecycles ? 2 : 1);
     this.hash.update(full, this.spans, this.takeFinished()).then(({ files }) => {
       this.deliver(files);
-      if (this.consumerRecycles) this.released(full);
+      this.released(full);
     }, (error: Error) => {
       this.hashFailure ??= error;
     });
     this.spans = [];
     this.chunk = this.spare.pop() ?? this.newChunk();
     this.used = 0;
-    if (this.output.write(full)) return;
+    let accepted = true;
+    if (this.consumerRecycles) {
+      accepted = this.output.write(full);
+    } else {
+      // Small copies free the chunk for reuse, and the allocator reuses small
+      // blocks readily, while large ones freed at the garbage collector's
+      // pace pile up in memory.
+      for (let offset = 0; offset < full.length; offset += copyPieceBytes) {
+        accepted = this.output.write(Buffer.from(full.subarray(offset, offset + copyPieceBytes)));
+      }
+    }
+    if (accepted) return;
     await waitForDrain(this.output);
   }
 
