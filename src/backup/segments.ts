@@ -187,7 +187,12 @@ export class StripHeaderStream extends Transform {
   override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
     const rest = skipHeader(this, this.header, chunk, done);
     if (rest === undefined) return;
-    if (rest.length > 0) this.push(rest);
+    // Copies in small pieces, as decryption gives, let the large read buffer
+    // go at the next minor garbage collection rather than pile up until a
+    // major one.
+    for (let offset = 0; offset < rest.length; offset += cryptSlice) {
+      this.push(Buffer.from(rest.subarray(offset, offset + cryptSlice)));
+    }
     done();
   }
 
