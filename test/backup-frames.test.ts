@@ -97,14 +97,20 @@ async function sampleTar(): Promise<Buffer> {
 }
 
 async function extractedHeaders(tar: Buffer): Promise<Headers[]> {
-  const headers: Headers[] = [];
+  return (await extractedEntries(tar)).map((entry) => entry.header);
+}
+
+/** Returns each entry's header and the SHA-256 of its content, as tar-stream reads them. */
+async function extractedEntries(tar: Buffer): Promise<{ header: Headers; sha256: string }[]> {
+  const entries: { header: Headers; sha256: string }[] = [];
   const extractor = extract();
   Readable.from([tar]).pipe(extractor);
   for await (const entry of extractor) {
-    headers.push(entry.header);
-    entry.resume();
+    const hash = createHash('sha256');
+    for await (const chunk of entry) hash.update(chunk as Buffer);
+    entries.push({ header: entry.header, sha256: hash.digest('hex') });
   }
-  return headers;
+  return entries;
 }
 
 test('tar walker reads the same headers as tar-stream, in any pieces', async () => {
@@ -122,6 +128,51 @@ test('tar walker reads the same headers as tar-stream, in any pieces', async () 
   const cut = new TarWalker();
   cut.push(tar.subarray(0, 3000));
   assert.throws(() => cut.end(), /ends inside an entry/);
+});
+
+test('tar walker hashes the content of every entry but directories', async () => {
+  const tar = await sampleTar();
+  const expected = (await extractedEntries(tar))
+    .filter((entry) => entry.header.type !== 'directory').map((entry) => entry.sha256);
+  for (const piece of [1, 700, tar.length]) {
+    const walker = new TarWalker(true);
+    const digests: string[] = [];
+    for (let offset = 0; offset < tar.length; offset += piece) {
+      walker.push(tar.subarray(offset, offset + piece));
+      digests.push(...walker.takeDigests());
+    }
+    walker.end();
+    assert.deepEqual(digests, expected, `pieces of ${piece}`);
+  }
+});
+
+test('full verify hashes each file of an unencrypted backup against its list', async (t) => {
+  const dir = await tempDir(t);
+  const { repo, keyFile } = await newRepository(dir);
+  const source = join(dir, 'source');
+  await writeSampleTree(source);
+  for (const keyArgs of [[], ['--key-file', keyFile]]) {
+    const created = await backupCli(['create', '--source', source, '--repo', repo,
+      ...keyArgs, '--json']);
+    assert.equal(created.code, 0, created.err);
+    const id = (JSON.parse(created.out.trim()) as { id: string }).id;
+    const manifestPath = join(repo, 'snapshots', `${id}.json`);
+    const manifest = JSON.parse(await readFile(manifestPath, 'utf8')) as {
+      files?: { type: string; sha256?: string }[];
+    };
+    if (keyArgs.length > 0) {
+      // An encrypted backup's list is sealed, so it cannot be edited unnoticed.
+      assert.equal(manifest.files, undefined);
+      continue;
+    }
+    const file = manifest.files?.find((entry) => entry.type === 'file');
+    assert.ok(file !== undefined);
+    file.sha256 = '0'.repeat(64);
+    await writeFile(manifestPath, JSON.stringify(manifest));
+    const verified = await backupCli(['verify', '--repo', repo, '--id', id, '--full']);
+    assert.equal(verified.code, 1, verified.err);
+    assert.match(verified.err, /does not match the SHA-256 in the manifest \[BACKUP_DAMAGED\]/);
+  }
 });
 
 test('frame decompression hands entry headers aside', async () => {

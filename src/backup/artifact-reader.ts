@@ -87,7 +87,9 @@ export interface PayloadOptions {
    * the tar stream, which then stays empty. Only artifacts in zstd frames
    * (see {@link readsEntriesAside}) support it.
    */
-  onEntries?: (entries: Headers[]) => void;
+  onEntries?: (entries: Headers[], contents: string[]) => void;
+  /** With `onEntries`: hashes each entry's content too, as {@link FrameOptions.hashContents}. */
+  hashContents?: boolean;
   /**
    * Decompresses zstd in one worker thread, which also hashes the tar
    * stream, in place of a pool of threads and a hash thread.
@@ -119,6 +121,7 @@ export async function readPayload(
     frameSize: options.singleThread === true ? 0 : header.frameSize,
     onPlainDigest: (sha256, size) => { tarDigest = { sha256, size }; },
     onEntries: options.onEntries,
+    hashContents: options.hashContents,
     discardOutput: options.onEntries !== undefined,
   });
   const unframe = keys === undefined

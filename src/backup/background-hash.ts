@@ -11,7 +11,8 @@ export type { FileSpan } from './hash-worker.js';
  * SharedArrayBuffer are read in place, so their bytes must not change
  * before their {@link update} resolves; other buffers move to the worker
  * and come back in the reply. With `walkTar`, the worker also reads the
- * bytes as a tar stream and returns its entries' headers.
+ * bytes as a tar stream and returns its entries' headers, and with
+ * `hashContents` the SHA-256 of each entry's content.
  */
 export class BackgroundHash {
   private readonly worker: Worker;
@@ -39,11 +40,18 @@ export class BackgroundHash {
    * moved) and the digests of the finished files.
    */
   async update(bytes: Uint8Array, spans: FileSpan[] = [], finished: number[] = []):
-    Promise<{ bytes: Uint8Array; files: [number, string][]; entries: Headers[] }> {
+    Promise<{
+      bytes: Uint8Array; files: [number, string][]; entries: Headers[]; contents: string[];
+    }> {
     const shared = bytes.buffer instanceof SharedArrayBuffer;
     const reply = await this.request({ bytes, spans, finished },
       shared ? [] : [bytes.buffer as ArrayBuffer]);
-    return { bytes: reply.bytes ?? bytes, files: reply.files ?? [], entries: reply.entries ?? [] };
+    return {
+      bytes: reply.bytes ?? bytes,
+      files: reply.files ?? [],
+      entries: reply.entries ?? [],
+      contents: reply.contents ?? [],
+    };
   }
 
   /** Resolves to the hex SHA-256 of every byte given. Call it once, last. */

@@ -35,6 +35,8 @@ export interface StageOptions extends Omit<CodecOptions, 'onPlainDigest'> {
   frameSize: number;
   /** Decompressing zstd frames only: see {@link FrameOptions.onEntries}. */
   onEntries?: FrameOptions['onEntries'];
+  /** Decompressing zstd frames only: see {@link FrameOptions.hashContents}. */
+  hashContents?: boolean;
   /** Decompressing zstd frames only: see {@link FrameOptions.discardOutput}. */
   discardOutput?: boolean;
 
@@ -56,6 +58,7 @@ export function compressionStage(
       frameSize: options.frameSize, level: zstdLevel, recycle: options.recycle,
       onPlainDigest: options.onPlainDigest,
       onEntries: options.onEntries,
+      hashContents: options.hashContents,
       discardOutput: options.discardOutput,
     });
   }

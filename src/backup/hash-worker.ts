@@ -15,6 +15,8 @@ import { TarWalker } from './tar-walker.js';
 /** The settings passed as workerData. */
 export interface HashWorkerSettings {
   walkTar: boolean;
+  /** With walkTar: hashes each entry's content too. */
+  hashContents?: boolean;
 }
 
 /** The part `[start, end)` of a request's bytes that belongs to file `file`. */
@@ -41,11 +43,13 @@ export interface HashReply {
   sha256?: string;
   /** The headers of the tar entries that start in the request's bytes. */
   entries?: Headers[];
+  /** The SHA-256 of the contents that end in the request's bytes, for entries but directories. */
+  contents?: string[];
   error?: string;
 }
 
 const settings = (workerData ?? { walkTar: false }) as HashWorkerSettings;
-const walker = settings.walkTar ? new TarWalker() : undefined;
+const walker = settings.walkTar ? new TarWalker(settings.hashContents === true) : undefined;
 const whole = createHash('sha256');
 const files = new Map<number, Hash>();
 
@@ -63,7 +67,10 @@ parentPort?.on('message', (request: HashRequest) => {
   const reply: HashReply = { sequence: request.sequence };
   if (bytes !== undefined) whole.update(bytes);
   try {
-    if (bytes !== undefined && walker !== undefined) reply.entries = walker.push(bytes);
+    if (bytes !== undefined && walker !== undefined) {
+      reply.entries = walker.push(bytes);
+      reply.contents = walker.takeDigests();
+    }
     if (request.end === true) walker?.end();
   } catch (error) {
     reply.error = (error as Error).message;

@@ -1,3 +1,4 @@
+import { createHash, type Hash } from 'node:crypto';
 import type { Headers } from 'tar-stream';
 import { decode, decodeLongPath, decodePax } from 'tar-stream/headers.js';
 
@@ -10,13 +11,18 @@ const blockSize = 512;
  * `size` record overrides the header's, blocks of zeros are skipped and
  * directories have no content. It lets a check of the headers run where
  * the bytes are, without streaming every content byte through an extract.
+ * With `hashContents`, it also hashes the content of every entry but
+ * directories, in entry order.
  */
 export class TarWalker {
   /** Bytes of a header or long-header body that straddles two pieces. */
   private partial: Buffer[] = [];
   private partialBytes = 0;
-  /** Content (and padding) bytes still to skip. */
+  /** Content bytes of the current entry still to read, then padding bytes to skip. */
+  private content = 0;
   private skip = 0;
+  private contentHash?: Hash;
+  private digests: string[] = [];
   /** The header whose long body is being gathered, if any. */
   private longHeader?: Headers;
   private pax: Record<string, string> | null = null;
@@ -24,11 +30,28 @@ export class TarWalker {
   private gnuLongPath: string | null = null;
   private gnuLongLinkPath: string | null = null;
 
+  constructor(private readonly hashContents = false) {}
+
+  /** Returns the hex SHA-256 of the contents completed since the last call, in entry order. */
+  takeDigests(): string[] {
+    const digests = this.digests;
+    this.digests = [];
+    return digests;
+  }
+
   /** Reads `bytes` and returns the headers of the entries that start in them. */
   push(bytes: Uint8Array): Headers[] {
     const entries: Headers[] = [];
     let offset = 0;
     while (offset < bytes.length) {
+      if (this.content > 0) {
+        const read = Math.min(this.content, bytes.length - offset);
+        this.contentHash?.update(bytes.subarray(offset, offset + read));
+        this.content -= read;
+        offset += read;
+        if (this.content === 0) this.endContent();
+        continue;
+      }
       if (this.skip > 0) {
         const skipped = Math.min(this.skip, bytes.length - offset);
         this.skip -= skipped;
@@ -53,7 +76,8 @@ export class TarWalker {
 
   /** Throws unless the stream ended between entries. */
   end(): void {
-    if (this.skip > 0 || this.partialBytes > 0 || this.longHeader !== undefined) {
+    if (this.content > 0 || this.skip > 0 || this.partialBytes > 0
+      || this.longHeader !== undefined) {
       throw new Error('the tar stream ends inside an entry');
     }
   }
@@ -73,8 +97,12 @@ export class TarWalker {
       default:
     }
     this.applyLongHeaders(header);
+    if (header.type === 'directory') return header;
     const contentSize = header.size ?? 0;
-    if (contentSize > 0 && header.type !== 'directory') this.skip = padded(contentSize);
+    if (this.hashContents) this.contentHash = createHash('sha256');
+    this.content = contentSize;
+    this.skip = padded(contentSize) - contentSize;
+    if (contentSize === 0) this.endContent();
     return header;
   }
 
@@ -97,6 +125,11 @@ export class TarWalker {
     }
     this.skip = padded(body.length) - body.length;
     return undefined;
+  }
+
+  private endContent(): void {
+    if (this.contentHash !== undefined) this.digests.push(this.contentHash.digest('hex'));
+    this.contentHash = undefined;
   }
 
   private applyLongHeaders(header: Headers): void {

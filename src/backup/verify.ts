@@ -9,7 +9,7 @@ import {
 import { headerSize, tagSize } from './format.js';
 import { HashTap } from './hash-tap.js';
 import type { KeyMaterial } from './keys.js';
-import type { Manifest } from './manifest.js';
+import type { FileEntry, Manifest } from './manifest.js';
 import type { Repository } from './repository.js';
 import { openSegment } from './segments.js';
 import { UnsafeEntryError } from './entry-rules.js';
@@ -83,8 +83,9 @@ async function verifyFull(
   signal?: AbortSignal,
 ): Promise<VerifyResult> {
   // The GCM tags authenticate every stored byte of an encrypted artifact, and
-  // the tar stream's SHA-256 covers every file's content, so neither the
-  // artifact nor each file is hashed again; restore checks each file's hash.
+  // the tar stream's SHA-256 covers every file's content, so the artifact is
+  // hashed only without encryption. Each file is hashed again only where its
+  // list is not authenticated; restore checks each file's hash.
   const hashArtifact = opened.keys === undefined;
   if (readsEntriesAside(opened.header)) {
     await verifyFrames(repository, opened, onBytes, hashArtifact, signal);
@@ -110,22 +111,36 @@ async function verifyFull(
 /**
  * Verifies an artifact in zstd frames: the hash worker reads the entry
  * headers next to hashing the tar stream, so the tar bytes never reach this
- * thread, which only checks the headers against the manifest.
+ * thread, which only checks the headers against the manifest. The file list
+ * of an unencrypted backup is not authenticated, so there the worker also
+ * hashes every file, which this thread compares with the list.
  */
 async function verifyFrames(
   repository: Repository, opened: OpenedBackup, onBytes: ((count: number) => void) | undefined,
   hashArtifact: boolean, signal?: AbortSignal,
 ): Promise<void> {
+  const { id } = opened.manifest;
   const checker = new EntryChecker(opened.files, { allowSetuid: true });
+  const hashContents = opened.keys === undefined;
+  // Entries whose content hash has not arrived yet, in archive order.
+  const waitingForContent: FileEntry[] = [];
   const payload = await readPayload(repository.store, opened, onBytes, {
     hashArtifact,
-    onEntries: (entries) => {
+    hashContents,
+    onEntries: (entries, contents) => {
       signal?.throwIfAborted();
       for (const header of entries) {
         const { path, expected } = checker.check(header);
         if (expected.type === 'file' && header.size !== expected.size) {
-          throw damagedError(opened.manifest.id, `file ${path} has ${header.size ?? 0} bytes, `
-            + `but the manifest records ${expected.size}`);
+          throw damagedError(id, `file ${path} has ${header.size ?? 0} bytes, but the manifest `
+            + `records ${expected.size}`);
+        }
+        if (hashContents && header.type !== 'directory') waitingForContent.push(expected);
+      }
+      for (const sha256 of contents) {
+        const expected = waitingForContent.shift();
+        if (expected?.type === 'file' && sha256 !== expected.sha256) {
+          throw damagedError(id, `file ${expected.path} does not match the SHA-256 in the manifest`);
         }
       }
     },

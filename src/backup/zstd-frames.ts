@@ -30,7 +30,13 @@ export interface FrameOptions {
    * plain bytes, read on the hash worker, in order. An error it throws
    * fails the stream.
    */
-  onEntries?: (entries: Headers[]) => void;
+  onEntries?: (entries: Headers[], contents: string[]) => void;
+  /**
+   * Decompression with `onEntries` only: hashes each entry's content on the
+   * hash worker, and hands the SHA-256 of every entry but directories to
+   * `onEntries`, in entry order, once its content is complete.
+   */
+  hashContents?: boolean;
   /** Decompression only: the plain bytes are hashed and read, then dropped, not pushed. */
   discardOutput?: boolean;
 }
@@ -80,7 +86,9 @@ abstract class FrameStream extends Transform {
   ) {
     super();
     if (options.onPlainDigest !== undefined || options.onEntries !== undefined) {
-      this.plainHash = new BackgroundHash({ walkTar: options.onEntries !== undefined });
+      this.plainHash = new BackgroundHash({
+        walkTar: options.onEntries !== undefined, hashContents: options.hashContents === true,
+      });
     }
   }
 
@@ -171,8 +179,8 @@ abstract class FrameStream extends Transform {
       this.pushed(output);
       return;
     }
-    hash.update(output).then(({ bytes, entries }) => {
-      if (entries.length > 0) this.options.onEntries?.(entries);
+    hash.update(output).then(({ bytes, entries, contents }) => {
+      if (entries.length > 0 || contents.length > 0) this.options.onEntries?.(entries, contents);
       if (this.options.discardOutput !== true) {
         this.pushed(toBuffer(bytes));
         return;
