@@ -59,10 +59,10 @@ export class TarWalker {
         continue;
       }
       const expected = this.longHeader === undefined ? blockSize : (this.longHeader.size ?? 0);
-      const taken = Math.min(expected - this.partialBytes, bytes.length - offset);
-      this.partial.push(Buffer.from(bytes.buffer, bytes.byteOffset + offset, taken));
-      this.partialBytes += taken;
-      offset += taken;
+      const copied = Math.min(expected - this.partialBytes, bytes.length - offset);
+      this.partial.push(Buffer.from(bytes.buffer, bytes.byteOffset + offset, copied));
+      this.partialBytes += copied;
+      offset += copied;
       if (this.partialBytes < expected) break;
       const block = Buffer.concat(this.partial, this.partialBytes);
       this.partial = [];

@@ -44,7 +44,7 @@ export interface FrameOptions {
 /** Frames handed to each worker before the stage waits for replies. */
 const framesInFlightPerWorker = 2;
 
-/** Buffers kept for reuse, per kind; reuse spares the allocator a gigabyte of churn. */
+/** Buffers kept for reuse, per kind, so that a gigabyte of data does not churn the allocator. */
 const maxSpareBuffers = 4;
 
 /** The size of the pieces that leave the stream. */
@@ -134,7 +134,7 @@ abstract class FrameStream extends Transform {
     this.stopThreads().then(() => done(error), () => done(error));
   }
 
-  /** Stops the worker threads; calling it again does nothing. */
+  /** Stops the worker threads. Calling it again does nothing. */
   private async stopThreads(): Promise<void> {
     await Promise.all([this.pool?.close(), this.plainHash?.close()]);
   }
@@ -193,8 +193,8 @@ abstract class FrameStream extends Transform {
   private pushed(output: Buffer): void {
     this.nextToPush += 1;
     // Small copies leave the stream, and the frame-sized buffer serves the
-    // next frame: the allocator reuses small blocks readily, while large
-    // ones freed at the garbage collector's pace pile up in memory.
+    // next frame. The allocator reuses small blocks readily, while large ones
+    // freed at the garbage collector's pace pile up in memory.
     for (let offset = 0; offset < output.length; offset += pieceSize) {
       this.push(Buffer.from(output.subarray(offset, Math.min(output.length, offset + pieceSize))));
     }
@@ -366,7 +366,7 @@ function completeFrameSize(bytes: Buffer): number | undefined {
   try {
     return zstd.findFrameCompressedSize(bytes);
   } catch {
-    // zstd cannot tell an incomplete frame from a damaged one; the caller bounds the wait.
+    // zstd cannot tell an incomplete frame from a damaged one, so the caller bounds the wait.
     return undefined;
   }
 }
