@@ -146,31 +146,33 @@ test('tar walker hashes the content of every entry but directories', async () =>
   }
 });
 
-test('full verify hashes each file of an unencrypted backup against its list', async (t) => {
+test('full verify hashes unencrypted files', async (t) => {
   const dir = await tempDir(t);
   const { repo, keyFile } = await newRepository(dir);
   const source = join(dir, 'source');
   await writeSampleTree(source);
-  for (const keyArgs of [[], ['--key-file', keyFile]]) {
-    const created = await backupCli(['create', '--source', source, '--repo', repo,
-      ...keyArgs, '--json']);
+  const cases = [['--compression', 'zstd'], ['--compression', 'gzip'], ['--key-file', keyFile]];
+  for (const args of cases) {
+    const created = await backupCli(['create', '--source', source, '--repo', repo, ...args,
+      '--json']);
     assert.equal(created.code, 0, created.err);
     const id = (JSON.parse(created.out.trim()) as { id: string }).id;
     const manifestPath = join(repo, 'snapshots', `${id}.json`);
     const manifest = JSON.parse(await readFile(manifestPath, 'utf8')) as {
       files?: { type: string; sha256?: string }[];
     };
-    if (keyArgs.length > 0) {
+    if (args[0] === '--key-file') {
       // An encrypted backup's list is sealed, so it cannot be edited unnoticed.
       assert.equal(manifest.files, undefined);
       continue;
     }
+
     const file = manifest.files?.find((entry) => entry.type === 'file');
     assert.ok(file !== undefined);
     file.sha256 = '0'.repeat(64);
     await writeFile(manifestPath, JSON.stringify(manifest));
     const verified = await backupCli(['verify', '--repo', repo, '--id', id, '--full']);
-    assert.equal(verified.code, 1, verified.err);
+    assert.equal(verified.code, 1, `${args.join(' ')}: ${verified.err}`);
     assert.match(verified.err, /does not match the SHA-256 in the manifest \[BACKUP_DAMAGED\]/);
   }
 });

@@ -82,18 +82,19 @@ async function verifyFull(
   repository: Repository, opened: OpenedBackup, onBytes?: (count: number) => void,
   signal?: AbortSignal,
 ): Promise<VerifyResult> {
-  // The GCM tags authenticate every stored byte of an encrypted artifact, and
-  // the tar stream's SHA-256 covers every file's content, so the artifact is
-  // hashed only without encryption. Each file is hashed again only where its
-  // list is not authenticated; restore checks each file's hash.
-  const hashArtifact = opened.keys === undefined;
+  // With encryption, the GCM tags authenticate every stored byte and the key
+  // seals the file list, while the tar stream's SHA-256 covers every file's
+  // content. So only an unencrypted backup gets its artifact and each file
+  // hashed again. Restore checks each file's hash in every case.
+  const unsealed = opened.keys === undefined;
   if (readsEntriesAside(opened.header)) {
-    await verifyFrames(repository, opened, onBytes, hashArtifact, signal);
+    await verifyFrames(repository, opened, onBytes, unsealed, signal);
   } else {
-    const payload = await readPayload(repository.store, opened, onBytes, { hashArtifact });
+    const payload = await readPayload(repository.store, opened, onBytes,
+      { hashArtifact: unsealed });
     try {
       // Verification reads entries without writing them, so setuid bits are no reason to fail.
-      await readArchive(payload.tar, opened.files, { allowSetuid: true, hashContents: false },
+      await readArchive(payload.tar, opened.files, { allowSetuid: true, hashContents: unsealed },
         async () => {
           signal?.throwIfAborted();
         });
@@ -111,22 +112,21 @@ async function verifyFull(
 /**
  * Verifies an artifact in zstd frames: the hash worker reads the entry
  * headers next to hashing the tar stream, so the tar bytes never reach this
- * thread, which only checks the headers against the manifest. The file list
- * of an unencrypted backup is not authenticated, so there the worker also
- * hashes every file, which this thread compares with the list.
+ * thread, which only checks the headers against the manifest. With
+ * `unsealed`, the artifact is hashed, and the worker also hashes every file,
+ * which this thread compares with the list.
  */
 async function verifyFrames(
   repository: Repository, opened: OpenedBackup, onBytes: ((count: number) => void) | undefined,
-  hashArtifact: boolean, signal?: AbortSignal,
+  unsealed: boolean, signal?: AbortSignal,
 ): Promise<void> {
   const { id } = opened.manifest;
   const checker = new EntryChecker(opened.files, { allowSetuid: true });
-  const hashContents = opened.keys === undefined;
   // Entries whose content hash has not arrived yet, in archive order.
   const waitingForContent: FileEntry[] = [];
   const payload = await readPayload(repository.store, opened, onBytes, {
-    hashArtifact,
-    hashContents,
+    hashArtifact: unsealed,
+    hashContents: unsealed,
     onEntries: (entries, contents) => {
       signal?.throwIfAborted();
       for (const header of entries) {
@@ -135,7 +135,7 @@ async function verifyFrames(
           throw damagedError(id, `file ${path} has ${header.size ?? 0} bytes, but the manifest `
             + `records ${expected.size}`);
         }
-        if (hashContents && header.type !== 'directory') waitingForContent.push(expected);
+        if (unsealed && header.type !== 'directory') waitingForContent.push(expected);
       }
       for (const sha256 of contents) {
         const expected = waitingForContent.shift();

@@ -16,8 +16,6 @@ export interface FrameOptions {
   frameSize: number;
   /** The zstd compression level; decompression ignores it. */
   level?: number;
-  /** Worker threads; by default one per core, at most four. */
-  workers?: number;
   /** Receives each input chunk that the stage no longer needs, so its memory can be reused. */
   recycle?: (input: Buffer) => void;
   /**
@@ -146,7 +144,8 @@ abstract class FrameStream extends Transform {
   private workers(): WorkerPool {
     if (this.pool !== undefined) return this.pool;
     const { frameSize, level = 3 } = this.options;
-    const count = this.options.workers ?? Math.min(4, availableParallelism());
+    // One worker per core, at most four.
+    const count = Math.min(4, availableParallelism());
     this.pool = new WorkerPool(Math.max(1, count), { mode: this.mode, level, frameSize },
       (reply) => this.onReply(reply), (error) => this.destroy(error));
     return this.pool;
